@@ -1,0 +1,78 @@
+//! The SurrealDB handle. Rows cross the boundary as JSON and are decoded with serde, so model
+//! types stay plain serde types that the browser build can share.
+
+use serde::de::DeserializeOwned;
+use surrealdb::engine::any::Any;
+use surrealdb::Surreal;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database: {0}")]
+    Surreal(#[from] surrealdb::Error),
+    #[error("decoding a database row: {0}")]
+    Decode(#[from] serde_json::Error),
+}
+
+impl DbError {
+    /// True when a unique index refused the write; `index` names which one.
+    pub fn is_unique_violation(&self, index: &str) -> bool {
+        let msg = self.to_string();
+        msg.contains(index) && (msg.contains("already contains") || msg.contains("unique"))
+    }
+}
+
+#[derive(Clone)]
+pub struct Db {
+    inner: Surreal<Any>,
+}
+
+impl Db {
+    pub async fn connect(url: &str, user: Option<&str>, pass: Option<&str>) -> Result<Db, DbError> {
+        let url = if url == "memory" { "mem://" } else { url };
+        let inner = surrealdb::engine::any::connect(url).await?;
+        if let (Some(username), Some(password)) = (user, pass) {
+            inner
+                .signin(surrealdb::opt::auth::Root {
+                    username: username.to_string(),
+                    password: password.to_string(),
+                })
+                .await?;
+        }
+        inner.use_ns("cohort").use_db("cohort").await?;
+        Ok(Db { inner })
+    }
+
+    /// Runs `sql` with `vars` bound and decodes the rows of its last statement.
+    #[tracing::instrument(level = "debug", skip(self, vars), err)]
+    pub async fn rows<T: DeserializeOwned>(&self, sql: &str, vars: serde_json::Value) -> Result<Vec<T>, DbError> {
+        let mut res = self.inner.query(sql).bind(vars).await?.check()?;
+        let last = res.num_statements().saturating_sub(1);
+        let rows: Vec<serde_json::Value> = res.take(last)?;
+        Ok(serde_json::from_value(serde_json::Value::Array(rows))?)
+    }
+
+    /// The first row of the last statement, if any.
+    pub async fn row<T: DeserializeOwned>(&self, sql: &str, vars: serde_json::Value) -> Result<Option<T>, DbError> {
+        Ok(self.rows(sql, vars).await?.into_iter().next())
+    }
+
+    /// Runs statements for their effect only.
+    #[tracing::instrument(level = "debug", skip(self, vars), err)]
+    pub async fn run(&self, sql: &str, vars: serde_json::Value) -> Result<(), DbError> {
+        self.inner.query(sql).bind(vars).await?.check()?;
+        Ok(())
+    }
+
+    /// Cheap round trip for `/healthz`.
+    pub async fn ping(&self) -> Result<(), DbError> {
+        self.inner.query("RETURN 1").await?.check()?;
+        Ok(())
+    }
+}
+
+/// Builds a bind object: `vars!{ "id" => id, "n" => 3 }`.
+#[macro_export]
+macro_rules! vars {
+    () => { serde_json::json!({}) };
+    ($($k:literal => $v:expr),+ $(,)?) => { serde_json::json!({ $($k: $v),+ }) };
+}

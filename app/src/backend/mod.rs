@@ -1,0 +1,14 @@
+//! Server-only plumbing: configuration, the database, sessions, mail and security helpers.
+//! Compiled only with feature `ssr`, so none of it reaches the WebAssembly bundle.
+
+pub mod config;
+pub mod db;
+pub mod mail;
+pub mod migrations;
+pub mod rate_limit;
+pub mod request;
+pub mod security;
+pub mod session_store;
+pub mod state;
+
+pub use state::AppState;

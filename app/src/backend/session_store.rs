@@ -1,0 +1,89 @@
+//! tower-sessions' store backed by SurrealDB: sessions survive restarts and are shared by every
+//! app instance. The signed-in user is copied out of the record so that a password reset can end
+//! all of that user's sessions at once.
+
+use async_trait::async_trait;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{Error, Result};
+use tower_sessions::SessionStore;
+
+use super::db::Db;
+use crate::vars;
+
+pub const USER_KEY: &str = "user_id";
+
+#[derive(Clone)]
+pub struct SurrealSessionStore {
+    db: Db,
+}
+
+impl std::fmt::Debug for SurrealSessionStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SurrealSessionStore")
+    }
+}
+
+impl SurrealSessionStore {
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct Row {
+    record: String,
+}
+
+fn backend(e: impl std::fmt::Display) -> Error {
+    Error::Backend(e.to_string())
+}
+
+#[async_trait]
+impl SessionStore for SurrealSessionStore {
+    async fn save(&self, record: &Record) -> Result<()> {
+        let json = serde_json::to_string(record).map_err(|e| Error::Encode(e.to_string()))?;
+        let user = record.data.get(USER_KEY).and_then(|v| v.as_str()).map(str::to_string);
+        self.db
+            .run(
+                "UPSERT type::record('session', $id) SET record = $record, user = $user, expires_unix = $exp",
+                vars!("id" => record.id.to_string(), "record" => json, "user" => user,
+                      "exp" => record.expiry_date.unix_timestamp()),
+            )
+            .await
+            .map_err(backend)
+    }
+
+    async fn load(&self, id: &Id) -> Result<Option<Record>> {
+        let row: Option<Row> = self
+            .db
+            .row(
+                "SELECT record FROM type::record('session', $id) WHERE expires_unix > $now",
+                vars!("id" => id.to_string(), "now" => chrono::Utc::now().timestamp()),
+            )
+            .await
+            .map_err(backend)?;
+        row.map(|r| serde_json::from_str(&r.record).map_err(|e| Error::Decode(e.to_string())))
+            .transpose()
+    }
+
+    async fn delete(&self, id: &Id) -> Result<()> {
+        self.db
+            .run("DELETE type::record('session', $id)", vars!("id" => id.to_string()))
+            .await
+            .map_err(backend)
+    }
+}
+
+/// Ends every session of `user_id` (after a password reset).
+pub async fn delete_user_sessions(db: &Db, user_id: &str) -> std::result::Result<(), super::db::DbError> {
+    db.run("DELETE session WHERE user = $user", vars!("user" => user_id)).await
+}
+
+/// Drops expired sessions.
+pub async fn sweep(db: &Db) -> std::result::Result<(), super::db::DbError> {
+    db.run(
+        "DELETE session WHERE expires_unix < $now",
+        vars!("now" => chrono::Utc::now().timestamp()),
+    )
+    .await
+}

@@ -1,0 +1,53 @@
+//! `AppState`: everything a request handler needs, built once at start-up and shared by axum
+//! routes (as state) and server functions (as context).
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+
+use super::config::Settings;
+use super::db::Db;
+use super::mail::Mailer;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: Db,
+    pub settings: Arc<Settings>,
+    pub mailer: Mailer,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Db(#[from] super::db::DbError),
+    #[error(transparent)]
+    Mail(#[from] super::mail::MailError),
+    #[error("media directory {0}: {1}")]
+    Media(String, std::io::Error),
+}
+
+impl AppState {
+    /// Connects to the database, applies migrations and prepares mail and media.
+    pub async fn init(settings: Settings, leptos_options: LeptosOptions) -> Result<AppState, StartError> {
+        let db = Db::connect(
+            &settings.database_url,
+            settings.database_user.as_deref(),
+            settings.database_pass.as_ref().map(|s| s.expose()),
+        )
+        .await?;
+        super::migrations::migrate(&db).await?;
+        let avatars = settings.media_dir.join("avatars");
+        tokio::fs::create_dir_all(&avatars)
+            .await
+            .map_err(|e| StartError::Media(avatars.display().to_string(), e))?;
+        let mailer = Mailer::new(db.clone(), &settings)?;
+        Ok(AppState {
+            leptos_options,
+            db,
+            settings: Arc::new(settings),
+            mailer,
+        })
+    }
+}

@@ -1,0 +1,182 @@
+//! Header (navigation, account menu, language switch), footer and the 404 page.
+
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_location;
+
+use super::{use_session, CsrfField};
+use crate::accounts::api::LogOut;
+use crate::accounts::model::Role;
+use crate::i18n::{t, use_lang, Lang};
+
+#[component]
+pub fn Header() -> impl IntoView {
+    let s = t();
+    let session = use_session();
+    let logout = ServerAction::<LogOut>::new();
+    session.refresh_after(move || logout.version().get());
+
+    let account = move || {
+        Suspend::new(async move {
+            let viewer = session.info.await.ok().and_then(|i| i.viewer);
+            match viewer {
+                None => view! {
+                    <a href="/login" class="nav-link">{s.nav_login}</a>
+                    <a href="/signup" class="button primary small">{s.nav_signup}</a>
+                }
+                .into_any(),
+                Some(v) => {
+                    let is_admin = v.has(Role::Admin);
+                    let profile = format!("/u/{}", v.handle);
+                    view! {
+                        <details class="account-menu">
+                            <summary>
+                                {v.avatar_url.clone().map(|src| view! { <img class="avatar tiny" src=src alt=""/> })}
+                                <span>{v.display_name.to_string()}</span>
+                            </summary>
+                            <div class="menu" role="menu">
+                                <a role="menuitem" href=profile>{s.nav_profile}</a>
+                                <a role="menuitem" href="/settings">{s.nav_settings}</a>
+                                {is_admin.then(|| view! { <a role="menuitem" href="/admin/outbox">{s.nav_outbox}</a> })}
+                                <ActionForm action=logout>
+                                    <CsrfField/>
+                                    <button type="submit" role="menuitem" class="link-button">{s.nav_logout}</button>
+                                </ActionForm>
+                            </div>
+                        </details>
+                    }
+                    .into_any()
+                }
+            }
+        })
+    };
+
+    view! {
+        <header class="site-header">
+            <a href="/" class="brand" aria-label="Cohort">
+                <span class="brand-mark" aria-hidden="true">"◆"</span>
+                "Cohort"
+            </a>
+            <nav aria-label="Main" class="main-nav">
+                <a href="/" class="nav-link">{s.nav_discover}</a>
+            </nav>
+            <div class="account">
+                <Transition fallback=|| ()>{account}</Transition>
+            </div>
+            <LangSwitch/>
+        </header>
+        <VerifyBanner/>
+    }
+}
+
+#[component]
+fn LangSwitch() -> impl IntoView {
+    let current = use_lang();
+    let location = use_location();
+    let next = move || {
+        let path = location.pathname.get();
+        let query = location.search.get();
+        let full = if query.is_empty() { path } else { format!("{path}?{query}") };
+        url_encode(&full)
+    };
+    view! {
+        <nav class="lang-switch" aria-label=t().nav_language>
+            {Lang::ALL
+                .into_iter()
+                .map(|lang| {
+                    let href = move || format!("/lang/{}?next={}", lang.tag(), next());
+                    view! {
+                        <a
+                            href=href
+                            rel="external"
+                            hreflang=lang.tag()
+                            lang=lang.tag()
+                            aria-current=(lang == current).then_some("true")
+                        >
+                            {lang.native_name()}
+                        </a>
+                    }
+                })
+                .collect_view()}
+        </nav>
+    }
+}
+
+/// Reminds a signed-in, unverified user to verify, with a button to send the link again.
+#[component]
+fn VerifyBanner() -> impl IntoView {
+    let session = use_session();
+    let resend = ServerAction::<crate::accounts::api::ResendVerification>::new();
+    let s = t();
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let unverified = session
+                    .info
+                    .await
+                    .ok()
+                    .and_then(|i| i.viewer)
+                    .is_some_and(|v| !v.email_verified);
+                unverified.then(|| view! {
+                    <div class="banner" role="note">
+                        <span>{s.verify_banner}</span>
+                        <ActionForm action=resend>
+                            <CsrfField/>
+                            <button type="submit" class="link-button">{s.verify_resend}</button>
+                        </ActionForm>
+                        {move || match resend.value().get() {
+                            Some(Ok(())) => Some(view! { <span role="status">{s.verify_resent}</span> }.into_any()),
+                            Some(Err(e)) => Some(view! { <span role="alert">{t().error(&e)}</span> }.into_any()),
+                            None => None,
+                        }}
+                    </div>
+                })
+            })}
+        </Transition>
+    }
+}
+
+fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[component]
+pub fn Footer() -> impl IntoView {
+    view! {
+        <footer class="site-footer">
+            <p>{t().footer_made}</p>
+        </footer>
+    }
+}
+
+/// The 404 page; on the server it also sets the status.
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(http::StatusCode::NOT_FOUND);
+    }
+    let s = t();
+    view! {
+        <Title text=s.not_found_title/>
+        <section class="page narrow empty-state">
+            <h1>{s.not_found_title}</h1>
+            <p>{s.not_found_body}</p>
+            <a class="button" href="/">{s.back_home}</a>
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn next_paths_are_percent_encoded() {
+        assert_eq!(super::url_encode("/u/ada?x=1&y=2"), "/u/ada%3Fx%3D1%26y%3D2");
+    }
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# README command 2 (and what CI runs): formatting, lints, unit and integration tests, the
+# release build, then end-to-end tests in headless Chromium against the running server.
+# One build profile per run (release) so a cold machine stays inside CI's time budget.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$ROOT"
+started=$(date +%s)
+LOG_DIR="$COHORT_CACHE/test-logs"
+mkdir -p "$LOG_DIR"
+
+if [ ! -x /usr/bin/chromium ]; then
+  step "installing Debian's Chromium for browser tests"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+install_tools
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+build_release
+
+step "unit and integration tests (release profile: reuses the build above)"
+cargo test --release -p app --features ssr 2>&1 | tee "$LOG_DIR/cargo-app.log"
+cargo test --release -p server 2>&1 | tee "$LOG_DIR/cargo-server.log"
+
+step "cargo clippy -D warnings (server side, then the WebAssembly side)"
+cargo clippy --release -p app --features ssr --all-targets -- -D warnings
+cargo clippy --release -p server --all-targets -- -D warnings
+cargo clippy --release -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+step "end-to-end tests in headless Chromium"
+PORT="${E2E_PORT:-3217}"
+E2E_DIR="$(mktemp -d)"
+COHORT_ADDR="127.0.0.1:$PORT" DATABASE_URL="mem://" MEDIA_DIR="$E2E_DIR/media" \
+  LEPTOS_SITE_ROOT="$ROOT/target/site" LEPTOS_ENV=PROD RUST_LOG="${RUST_LOG:-warn}" \
+  "$CARGO_TARGET_DIR/release/server" --seed-demo >"$LOG_DIR/e2e-server.log" 2>&1 &
+SERVER_PID=$!
+trap 'kill $SERVER_PID 2>/dev/null || true; rm -rf "$E2E_DIR"' EXIT
+for _ in $(seq 1 100); do
+  curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
+  kill -0 $SERVER_PID 2>/dev/null || { cat "$LOG_DIR/e2e-server.log"; exit 1; }
+  sleep 0.3
+done
+(cd end2end && COHORT_BASE_URL="http://127.0.0.1:$PORT" npx playwright test) 2>&1 | tee "$LOG_DIR/e2e.log"
+
+# One closing line over every runner.
+passed=0; failed=0
+for f in "$LOG_DIR/cargo-app.log" "$LOG_DIR/cargo-server.log"; do
+  while read -r p q; do passed=$((passed + p)); failed=$((failed + q)); done < <(
+    sed -n 's/^test result: [a-zA-Z]*\. \([0-9]*\) passed; \([0-9]*\) failed.*/\1 \2/p' "$f")
+done
+e2e_passed=$(sed -n 's/^ *\([0-9][0-9]*\) passed.*/\1/p' "$LOG_DIR/e2e.log" | tail -1)
+e2e_failed=$(sed -n 's/^ *\([0-9][0-9]*\) failed.*/\1/p' "$LOG_DIR/e2e.log" | tail -1)
+passed=$((passed + ${e2e_passed:-0})); failed=$((failed + ${e2e_failed:-0}))
+echo
+echo "took $(( $(date +%s) - started )) s"
+echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

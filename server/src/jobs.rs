@@ -1,0 +1,27 @@
+//! Background housekeeping: expired sessions, closed rate-limit windows, old one-time tokens.
+
+use std::time::Duration;
+
+use app::backend::AppState;
+
+pub fn spawn_sweeper(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            sweep(&state).await;
+        }
+    });
+}
+
+pub async fn sweep(state: &AppState) {
+    if let Err(e) = app::backend::session_store::sweep(&state.db).await {
+        tracing::warn!(error = %e, "sweeping sessions failed");
+    }
+    if let Err(e) = app::backend::rate_limit::sweep(&state.db).await {
+        tracing::warn!(error = ?e, "sweeping rate limits failed");
+    }
+    if let Err(e) = app::accounts::store::sweep_tokens(&state.db).await {
+        tracing::warn!(error = ?e, "sweeping tokens failed");
+    }
+}

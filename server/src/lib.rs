@@ -1,0 +1,127 @@
+//! The Cohort server: builds the axum router around the Leptos app and the few routes that are
+//! not server functions (health, metrics, robots, sitemap, language switch, uploads, media).
+
+pub mod cli;
+pub mod jobs;
+pub mod routes;
+pub mod seed;
+pub mod telemetry;
+
+use std::net::SocketAddr;
+
+use app::backend::config::Settings;
+use app::backend::request::csrf_middleware;
+use app::backend::session_store::SurrealSessionStore;
+use app::backend::AppState;
+use app::{shell, App};
+use axum::http::{header, HeaderValue};
+use axum::{middleware, Router};
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::compression::CompressionLayer;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+/// The baseline Content-Security-Policy; HTML pages replace it with one carrying a script nonce.
+pub const DEFAULT_CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
+     script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'";
+
+/// Builds the whole application router for `state`.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let leptos_options = state.leptos_options.clone();
+    let context_state = state.clone();
+    let additional_context = move || {
+        provide_context(context_state.clone());
+        leptos::nonce::provide_nonce();
+    };
+
+    let sessions = SessionManagerLayer::new(SurrealSessionStore::new(state.db.clone()))
+        .with_name("cohort_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.settings.secure_cookies())
+        .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::days(30)));
+
+    // Built assets (precompressed .br/.gz when the build made them); anything else renders the
+    // app's 404 page.
+    let not_found = Router::new()
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            additional_context.clone(),
+            shell,
+        ))
+        .with_state(state.clone());
+    let static_files = ServeDir::new(&*leptos_options.site_root)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(not_found);
+
+    Router::new()
+        .merge(routes::plain_routes(&state))
+        .leptos_routes_with_context(&state, routes, additional_context, move || shell(leptos_options.clone()))
+        .fallback_service(static_files)
+        .layer(sessions)
+        .layer(middleware::from_fn_with_state(state.clone(), csrf_middleware))
+        .layer(CompressionLayer::new())
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(DEFAULT_CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(middleware::from_fn(telemetry::track_requests))
+        .with_state(state)
+}
+
+/// Leptos options from the environment (cargo-leptos sets them), listening where `settings` say.
+pub fn leptos_options(settings: &Settings) -> LeptosOptions {
+    let conf = leptos::config::get_configuration(None).map(|c| c.leptos_options);
+    let mut options = conf.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "no Leptos configuration found; using defaults");
+        LeptosOptions::builder().output_name("cohort").site_root("target/site").build()
+    });
+    options.site_addr = settings.addr;
+    options
+}
+
+/// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests.
+pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,60 @@
+//! `server` — run Cohort. `server --help` lists the commands.
+
+use std::process::ExitCode;
+
+use app::backend::config::Settings;
+use app::backend::AppState;
+use server::cli::Command;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    server::telemetry::init_tracing();
+    let command = match Command::parse(std::env::args().skip(1)) {
+        Ok(c) => c,
+        Err(msg) => {
+            eprintln!("{msg}\n\n{}", server::cli::USAGE);
+            return ExitCode::from(2);
+        }
+    };
+    if matches!(command, Command::Help) {
+        println!("{}", server::cli::USAGE);
+        return ExitCode::SUCCESS;
+    }
+    match run(command).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "cohort stopped");
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
+    server::telemetry::install_crypto_provider();
+    let settings = Settings::from_env()?;
+    let options = server::leptos_options(&settings);
+    let state = AppState::init(settings, options).await?;
+    match command {
+        Command::Serve { seed_demo } => {
+            if seed_demo {
+                server::seed::seed_demo(&state).await?;
+            }
+            server::jobs::spawn_sweeper(state.clone());
+            let addr = state.settings.addr;
+            let public_url = state.settings.public_url.clone();
+            let listener = tokio::net::TcpListener::bind(addr).await?;
+            tracing::info!(%addr, %public_url, "Cohort is listening");
+            println!("Cohort is running at {public_url}");
+            server::serve(listener, server::router(state)).await?;
+        }
+        Command::Migrate => println!("migrations applied"),
+        Command::SeedDemo => server::seed::seed_demo(&state).await?,
+        Command::CreateAdmin { email } => {
+            let outcome = server::seed::create_admin(&state, &email).await?;
+            println!("{outcome}");
+        }
+        Command::Help => {}
+    }
+    Ok(())
+}

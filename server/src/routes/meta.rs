@@ -1,0 +1,53 @@
+//! `/healthz`, `/metrics`, `/robots.txt`, `/sitemap.xml`.
+
+use app::backend::AppState;
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+
+pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ok"),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+    }
+}
+
+pub async fn metrics() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        crate::telemetry::prometheus().render(),
+    )
+}
+
+pub async fn robots(State(state): State<AppState>) -> impl IntoResponse {
+    let body = format!(
+        "User-agent: *\nDisallow: /admin/\nDisallow: /settings\nDisallow: /api/\nAllow: /\n\nSitemap: {}/sitemap.xml\n",
+        state.settings.public_url
+    );
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body)
+}
+
+/// Public pages worth indexing. Campaigns, courses and communities join as they are built.
+pub async fn sitemap(State(state): State<AppState>) -> impl IntoResponse {
+    let base = &state.settings.public_url;
+    let mut urls = vec![format!("{base}/")];
+    match app::accounts::store::list_creators(&state.db, 1000).await {
+        Ok(creators) => urls.extend(creators.iter().map(|c| format!("{base}/u/{}", c.handle))),
+        Err(e) => tracing::warn!(error = ?e, "sitemap: listing creators failed"),
+    }
+    let mut xml = String::from(r#"<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+"#);
+    for url in urls {
+        xml.push_str(&format!("  <url><loc>{}</loc></url>\n", xml_escape(&url)));
+    }
+    xml.push_str("</urlset>\n");
+    ([(header::CONTENT_TYPE, "application/xml; charset=utf-8")], xml)
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}

@@ -1,0 +1,29 @@
+//! Routes that are not server functions: they speak HTTP to programs (probes, crawlers,
+//! multipart uploads) rather than to the app.
+
+mod account;
+mod meta;
+
+use app::backend::AppState;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+use tower_http::services::ServeDir;
+
+pub use account::AVATAR_MAX_BYTES;
+
+pub fn plain_routes(state: &AppState) -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(meta::healthz))
+        .route("/metrics", get(meta::metrics))
+        .route("/robots.txt", get(meta::robots))
+        .route("/sitemap.xml", get(meta::sitemap))
+        .route("/lang/{tag}", get(account::switch_language))
+        .route(
+            "/settings/avatar",
+            // Room for the multipart envelope; the handler itself enforces the 2 MB image limit
+            // so that it can answer with a friendly message.
+            post(account::upload_avatar).layer(DefaultBodyLimit::max(AVATAR_MAX_BYTES * 4)),
+        )
+        .nest_service("/media/avatars", ServeDir::new(state.settings.media_dir.join("avatars")))
+}

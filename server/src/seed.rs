@@ -1,0 +1,117 @@
+//! Demo data (`server --seed-demo`) and `server create-admin`.
+
+use app::accounts::model::{DisplayName, Email, Handle, Password, Role};
+use app::accounts::store::{self, NewUser};
+use app::backend::security::{hash_password, random_token};
+use app::backend::AppState;
+use app::error::AppError;
+
+/// The demo admin, documented in README.md. Only ever created by `--seed-demo`.
+pub const DEMO_ADMIN_EMAIL: &str = "admin@cohort.local";
+pub const DEMO_ADMIN_PASSWORD: &str = "cohort-demo-admin";
+/// Every other demo account shares this password.
+pub const DEMO_PASSWORD: &str = "cohort-demo-pass";
+
+struct DemoUser {
+    email: &'static str,
+    handle: &'static str,
+    name: &'static str,
+    bio: &'static str,
+    roles: &'static [Role],
+}
+
+const DEMO_USERS: &[DemoUser] = &[
+    DemoUser { email: "lin.wei@cohort.local", handle: "linwei", name: "林薇 Lin Wei", bio: "Data engineer turned teacher. I write about SQL, pipelines and the craft of explaining things clearly.", roles: &[Role::Creator] },
+    DemoUser { email: "maya@cohort.local", handle: "maya_okafor", name: "Maya Okafor", bio: "Illustrator and picture-book author. Running a 6-week workshop on visual storytelling.", roles: &[Role::Creator] },
+    DemoUser { email: "tomas@cohort.local", handle: "tomas_rivera", name: "Tomás Rivera", bio: "Independent Rust consultant. Writing a book on building reliable web services.", roles: &[Role::Creator] },
+    DemoUser { email: "zhang.min@cohort.local", handle: "zhangmin", name: "张敏", bio: "中学物理老师，正在制作一套面向自学者的力学视频课。", roles: &[Role::Creator] },
+    DemoUser { email: "sam@cohort.local", handle: "sam_learns", name: "Sam Patel", bio: "Backing courses on data and design. Always learning.", roles: &[] },
+    DemoUser { email: "ana@cohort.local", handle: "ana_s", name: "Ana Souza", bio: "Product designer in São Paulo.", roles: &[] },
+    DemoUser { email: "chen@cohort.local", handle: "chen_yu", name: "陈宇", bio: "喜欢支持独立创作者。", roles: &[] },
+];
+
+/// Fills an empty database. On a database that has users it does nothing, so it is safe on
+/// every start.
+pub async fn seed_demo(state: &AppState) -> Result<(), AppError> {
+    if store::count_users(&state.db).await? > 0 {
+        tracing::info!("database has data; demo seed skipped");
+        return Ok(());
+    }
+    let admin_hash = hash_password(&parse_password(DEMO_ADMIN_PASSWORD)?).await?;
+    create(state, DEMO_ADMIN_EMAIL, "admin", "Cohort Admin", &admin_hash, &[Role::Admin]).await?;
+    let hash = hash_password(&parse_password(DEMO_PASSWORD)?).await?;
+    for u in DEMO_USERS {
+        let row = create(state, u.email, u.handle, u.name, &hash, u.roles).await?;
+        state
+            .db
+            .run(
+                "UPDATE type::record('user', $id) SET bio = $bio",
+                serde_json::json!({ "id": row.id, "bio": u.bio }),
+            )
+            .await?;
+    }
+    tracing::info!(users = DEMO_USERS.len() + 1, "demo data seeded");
+    println!("Demo data ready. Admin: {DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD}; other demo accounts use {DEMO_PASSWORD}.");
+    Ok(())
+}
+
+fn parse_password(p: &str) -> Result<Password, AppError> {
+    Password::parse(p).map_err(AppError::from)
+}
+
+async fn create(
+    state: &AppState,
+    email: &str,
+    handle: &str,
+    name: &str,
+    hash: &str,
+    roles: &[Role],
+) -> Result<store::UserRow, AppError> {
+    store::create_user(
+        &state.db,
+        NewUser {
+            email: &Email::parse(email)?,
+            handle: &Handle::parse(handle)?,
+            display_name: &DisplayName::parse(name)?,
+            password_hash: hash,
+            roles,
+            verified: true,
+        },
+    )
+    .await
+}
+
+/// Makes `email` an admin, creating a verified account when there is none.
+pub async fn create_admin(state: &AppState, email: &str) -> Result<String, AppError> {
+    let email = Email::parse(email)?;
+    if let Some(user) = store::find_by_email(&state.db, &email).await? {
+        store::add_role(&state.db, &user.id, Role::Admin).await?;
+        return Ok(format!("{email} is now an admin."));
+    }
+    let (password, printed) = match std::env::var("COHORT_ADMIN_PASSWORD") {
+        Ok(p) if !p.is_empty() => (p, false),
+        _ => (random_token(), true),
+    };
+    let hash = hash_password(&parse_password(&password)?).await?;
+    let local = email.as_str().split('@').next().unwrap_or("admin");
+    let mut handle: String = local
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .map(|c| c.to_ascii_lowercase())
+        .take(20)
+        .collect();
+    if !handle.starts_with(|c: char| c.is_ascii_lowercase()) {
+        handle.insert(0, 'a');
+    }
+    handle.push('_');
+    handle.push_str(&random_token().chars().filter(char::is_ascii_digit).take(4).collect::<String>());
+    while handle.len() < 3 {
+        handle.push('0');
+    }
+    create(state, email.as_str(), &handle, local, &hash, &[Role::Admin]).await?;
+    Ok(if printed {
+        format!("Created admin {email} with password: {password}")
+    } else {
+        format!("Created admin {email} with the password from COHORT_ADMIN_PASSWORD.")
+    })
+}
