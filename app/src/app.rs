@@ -5,7 +5,9 @@ use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
-use crate::accounts::{ForgotPage, LoginPage, ProfilePage, ResetPage, SettingsPage, SignupPage, VerifyPage};
+use crate::accounts::{
+    ForgotPage, LoginPage, ProfilePage, ResetPage, SettingsPage, SignupPage, VerifyPage,
+};
 use crate::admin::OutboxPage;
 use crate::i18n::Lang;
 use crate::ui::{self, Footer, Header, HomePage, NotFound, SessionCtx};
@@ -43,7 +45,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[cfg(feature = "ssr")]
 fn set_content_security_policy() {
     use leptos::nonce::use_nonce;
-    let (Some(nonce), Some(res)) = (use_nonce(), use_context::<leptos_axum::ResponseOptions>()) else {
+    let (Some(nonce), Some(res)) = (use_nonce(), use_context::<leptos_axum::ResponseOptions>())
+    else {
         return;
     };
     let policy = format!(

@@ -28,7 +28,9 @@ impl Command {
             ["--seed-demo"] | ["serve", "--seed-demo"] => Ok(Command::Serve { seed_demo: true }),
             ["serve"] => Ok(Command::Serve { seed_demo: false }),
             ["seed-demo"] => Ok(Command::SeedDemo),
-            ["create-admin", email] => Ok(Command::CreateAdmin { email: email.to_string() }),
+            ["create-admin", email] => Ok(Command::CreateAdmin {
+                email: email.to_string(),
+            }),
             ["create-admin"] => Err("create-admin needs an EMAIL".into()),
             ["migrate"] => Ok(Command::Migrate),
             ["--help"] | ["-h"] | ["help"] => Ok(Command::Help),
@@ -49,7 +51,12 @@ mod tests {
     fn documented_commands_parse() {
         assert_eq!(parse(""), Ok(Command::Serve { seed_demo: false }));
         assert_eq!(parse("--seed-demo"), Ok(Command::Serve { seed_demo: true }));
-        assert_eq!(parse("create-admin a@b.co"), Ok(Command::CreateAdmin { email: "a@b.co".into() }));
+        assert_eq!(
+            parse("create-admin a@b.co"),
+            Ok(Command::CreateAdmin {
+                email: "a@b.co".into()
+            })
+        );
         assert_eq!(parse("migrate"), Ok(Command::Migrate));
         assert_eq!(parse("--help"), Ok(Command::Help));
     }

@@ -44,15 +44,17 @@ pub fn router(state: AppState) -> Router {
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(state.settings.secure_cookies())
-        .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::days(30)));
+        .with_expiry(Expiry::OnInactivity(
+            tower_sessions::cookie::time::Duration::days(30),
+        ));
 
     // Built assets (precompressed .br/.gz when the build made them); anything else renders the
     // app's 404 page.
     let not_found = Router::new()
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-            additional_context.clone(),
-            shell,
-        ))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(additional_context.clone(), shell))
         .with_state(state.clone());
     let static_files = ServeDir::new(&*leptos_options.site_root)
         .precompressed_br()
@@ -61,10 +63,15 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .merge(routes::plain_routes(&state))
-        .leptos_routes_with_context(&state, routes, additional_context, move || shell(leptos_options.clone()))
+        .leptos_routes_with_context(&state, routes, additional_context, move || {
+            shell(leptos_options.clone())
+        })
         .fallback_service(static_files)
         .layer(sessions)
-        .layer(middleware::from_fn_with_state(state.clone(), csrf_middleware))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            csrf_middleware,
+        ))
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
@@ -91,7 +98,10 @@ pub fn leptos_options(settings: &Settings) -> LeptosOptions {
     let conf = leptos::config::get_configuration(None).map(|c| c.leptos_options);
     let mut options = conf.unwrap_or_else(|e| {
         tracing::warn!(error = %e, "no Leptos configuration found; using defaults");
-        LeptosOptions::builder().output_name("cohort").site_root("target/site").build()
+        LeptosOptions::builder()
+            .output_name("cohort")
+            .site_root("target/site")
+            .build()
     });
     options.site_addr = settings.addr;
     options
@@ -99,9 +109,12 @@ pub fn leptos_options(settings: &Settings) -> LeptosOptions {
 
 /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests.
 pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
 }
 
 async fn shutdown_signal() {
@@ -124,4 +137,11 @@ async fn shutdown_signal() {
         _ = terminate => {},
     }
     tracing::info!("shutting down");
+    // Idle keep-alive connections would hold a graceful shutdown open forever; give in-flight
+    // requests ten seconds, then stop.
+    tokio::spawn(async {
+        tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+        tracing::warn!("connections still open after 10 s; exiting");
+        std::process::exit(0);
+    });
 }

@@ -38,7 +38,15 @@ pub async fn seed_demo(state: &AppState) -> Result<(), AppError> {
         return Ok(());
     }
     let admin_hash = hash_password(&parse_password(DEMO_ADMIN_PASSWORD)?).await?;
-    create(state, DEMO_ADMIN_EMAIL, "admin", "Cohort Admin", &admin_hash, &[Role::Admin]).await?;
+    create(
+        state,
+        DEMO_ADMIN_EMAIL,
+        "admin",
+        "Cohort Admin",
+        &admin_hash,
+        &[Role::Admin],
+    )
+    .await?;
     let hash = hash_password(&parse_password(DEMO_PASSWORD)?).await?;
     for u in DEMO_USERS {
         let row = create(state, u.email, u.handle, u.name, &hash, u.roles).await?;
@@ -104,7 +112,13 @@ pub async fn create_admin(state: &AppState, email: &str) -> Result<String, AppEr
         handle.insert(0, 'a');
     }
     handle.push('_');
-    handle.push_str(&random_token().chars().filter(char::is_ascii_digit).take(4).collect::<String>());
+    handle.push_str(
+        &random_token()
+            .chars()
+            .filter(char::is_ascii_digit)
+            .take(4)
+            .collect::<String>(),
+    );
     while handle.len() < 3 {
         handle.push('0');
     }

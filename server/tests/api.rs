@@ -16,13 +16,19 @@ async fn health_metrics_robots_and_sitemap_answer() {
     assert!(robots.contains("Sitemap: http://"), "{robots}");
 
     let sitemap = app.get("/sitemap.xml").await;
-    assert_eq!(sitemap.headers()["content-type"], "application/xml; charset=utf-8");
+    assert_eq!(
+        sitemap.headers()["content-type"],
+        "application/xml; charset=utf-8"
+    );
     assert!(sitemap.text().await.unwrap().contains("<urlset"));
 
     let metrics = app.get("/metrics").await.text().await.unwrap();
     assert!(metrics.contains("http_requests_total"), "{metrics}");
     assert!(metrics.contains("route=\"/healthz\""), "{metrics}");
-    assert!(metrics.contains("http_request_duration_seconds_bucket"), "{metrics}");
+    assert!(
+        metrics.contains("http_request_duration_seconds_bucket"),
+        "{metrics}"
+    );
 }
 
 #[tokio::test]
@@ -30,8 +36,14 @@ async fn pages_render_on_the_server_with_security_headers() {
     let app = spawn_app().await;
     let home = app.get("/").await;
     assert_eq!(home.status(), 200);
-    let csp = home.headers()["content-security-policy"].to_str().unwrap().to_string();
-    assert!(csp.contains("script-src") && csp.contains("'nonce-"), "{csp}");
+    let csp = home.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains("script-src") && csp.contains("'nonce-"),
+        "{csp}"
+    );
     assert_eq!(home.headers()["x-content-type-options"], "nosniff");
     let html = home.text().await.unwrap();
     assert!(html.contains("<html lang=\"en\""), "{html}");
@@ -45,15 +57,33 @@ async fn pages_render_on_the_server_with_security_headers() {
 #[tokio::test]
 async fn language_follows_accept_language_then_the_switch() {
     let app = spawn_app().await;
-    let zh = app.client.get(app.url("/")).header("accept-language", "zh-CN,zh;q=0.9").send().await.unwrap();
+    let zh = app
+        .client
+        .get(app.url("/"))
+        .header("accept-language", "zh-CN,zh;q=0.9")
+        .send()
+        .await
+        .unwrap();
     let html = zh.text().await.unwrap();
     assert!(html.contains("<html lang=\"zh-CN\""));
     assert!(html.contains("登录"));
 
     let switched = app.get("/lang/en?next=/login").await;
     assert_eq!(switched.url().path(), "/login");
-    let html = app.client.get(app.url("/")).header("accept-language", "zh-CN").send().await.unwrap().text().await.unwrap();
-    assert!(html.contains("<html lang=\"en\""), "the cookie should win over Accept-Language");
+    let html = app
+        .client
+        .get(app.url("/"))
+        .header("accept-language", "zh-CN")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("<html lang=\"en\""),
+        "the cookie should win over Accept-Language"
+    );
 
     // An open redirect through ?next= is refused.
     let evil = app.get("/lang/en?next=//evil.example").await;
@@ -63,11 +93,15 @@ async fn language_follows_accept_language_then_the_switch() {
 #[tokio::test]
 async fn sign_up_verify_log_out_and_log_in() {
     let app = spawn_app().await;
-    let email = app.sign_up("ada@example.com", "ada", "correct horse battery").await;
+    let email = app
+        .sign_up("ada@example.com", "ada", "correct horse battery")
+        .await;
     assert_eq!(email, "ada@example.com");
     assert_eq!(app.viewer_name().await.as_deref(), Some("Ada"));
 
-    let link = app.last_mail_link("ada@example.com", "Verify your email for Cohort").await;
+    let link = app
+        .last_mail_link("ada@example.com", "Verify your email for Cohort")
+        .await;
     let token = link.rsplit('/').next().unwrap().to_string();
     let ok = app.call("verify_email", &[("token", &token)]).await;
     assert_eq!(ok.status(), 200);
@@ -81,7 +115,14 @@ async fn sign_up_verify_log_out_and_log_in() {
 
     let csrf = app.csrf().await;
     let login = app
-        .call("log_in", &[("csrf", &csrf), ("email", "ADA@example.com"), ("password", "correct horse battery")])
+        .call(
+            "log_in",
+            &[
+                ("csrf", &csrf),
+                ("email", "ADA@example.com"),
+                ("password", "correct horse battery"),
+            ],
+        )
         .await;
     assert_eq!(login.status(), 200);
     assert_eq!(app.viewer_name().await.as_deref(), Some("Ada"));
@@ -90,21 +131,52 @@ async fn sign_up_verify_log_out_and_log_in() {
 #[tokio::test]
 async fn bad_sign_up_input_gets_a_clear_error_and_creates_nothing() {
     let app = spawn_app().await;
-    app.sign_up("taken@example.com", "taken", "correct horse battery").await;
+    app.sign_up("taken@example.com", "taken", "correct horse battery")
+        .await;
     let other = app.fresh_client().await;
     let csrf = other.csrf().await;
     let cases: &[(&str, &str, &str, u16, &str)] = &[
-        ("not-an-email", "newbie", "correct horse battery", 422, "InvalidEmail"),
+        (
+            "not-an-email",
+            "newbie",
+            "correct horse battery",
+            422,
+            "InvalidEmail",
+        ),
         ("new@example.com", "newbie", "short", 422, "WeakPassword"),
-        ("new@example.com", "A!", "correct horse battery", 422, "InvalidHandle"),
-        ("TAKEN@example.com", "newbie", "correct horse battery", 409, "EmailTaken"),
-        ("new@example.com", "taken", "correct horse battery", 409, "HandleTaken"),
+        (
+            "new@example.com",
+            "A!",
+            "correct horse battery",
+            422,
+            "InvalidHandle",
+        ),
+        (
+            "TAKEN@example.com",
+            "newbie",
+            "correct horse battery",
+            409,
+            "EmailTaken",
+        ),
+        (
+            "new@example.com",
+            "taken",
+            "correct horse battery",
+            409,
+            "HandleTaken",
+        ),
     ];
     for (email, handle, password, status, problem) in cases {
         let res = other
             .call(
                 "sign_up",
-                &[("csrf", &csrf), ("email", email), ("display_name", "New"), ("handle", handle), ("password", password)],
+                &[
+                    ("csrf", &csrf),
+                    ("email", email),
+                    ("display_name", "New"),
+                    ("handle", handle),
+                    ("password", password),
+                ],
             )
             .await;
         assert_eq!(res.status().as_u16(), *status, "{email} {handle}");
@@ -120,7 +192,13 @@ async fn a_forged_csrf_token_changes_nothing() {
     let res = app
         .call(
             "sign_up",
-            &[("csrf", "forged-token"), ("email", "eve@example.com"), ("display_name", "Eve"), ("handle", "eve"), ("password", "correct horse battery")],
+            &[
+                ("csrf", "forged-token"),
+                ("email", "eve@example.com"),
+                ("display_name", "Eve"),
+                ("handle", "eve"),
+                ("password", "correct horse battery"),
+            ],
         )
         .await;
     assert_eq!(res.status(), 403);
@@ -145,48 +223,127 @@ async fn cross_site_posts_are_refused_before_any_handler_runs() {
 #[tokio::test]
 async fn wrong_passwords_are_refused_then_rate_limited() {
     let app = spawn_app().await;
-    app.sign_up("bob@example.com", "bob", "correct horse battery").await;
+    app.sign_up("bob@example.com", "bob", "correct horse battery")
+        .await;
     let other = app.fresh_client().await;
     let csrf = other.csrf().await;
     for _ in 0..5 {
-        let res = other.call("log_in", &[("csrf", &csrf), ("email", "bob@example.com"), ("password", "wrong password!")]).await;
+        let res = other
+            .call(
+                "log_in",
+                &[
+                    ("csrf", &csrf),
+                    ("email", "bob@example.com"),
+                    ("password", "wrong password!"),
+                ],
+            )
+            .await;
         assert_eq!(res.status(), 401);
         assert!(res.text().await.unwrap().contains("WrongCredentials"));
     }
     let limited = other
-        .call("log_in", &[("csrf", &csrf), ("email", "bob@example.com"), ("password", "correct horse battery")])
+        .call(
+            "log_in",
+            &[
+                ("csrf", &csrf),
+                ("email", "bob@example.com"),
+                ("password", "correct horse battery"),
+            ],
+        )
         .await;
     assert_eq!(limited.status(), 429);
     assert!(limited.headers().contains_key("retry-after"));
-    assert_eq!(other.viewer_name().await, None, "even the right password waits out the window");
+    assert_eq!(
+        other.viewer_name().await,
+        None,
+        "even the right password waits out the window"
+    );
 }
 
 #[tokio::test]
 async fn password_reset_works_once_and_ends_old_sessions() {
     let app = spawn_app().await;
-    app.sign_up("cy@example.com", "cyd", "old password 123").await;
+    app.sign_up("cy@example.com", "cyd", "old password 123")
+        .await;
     let visitor = app.fresh_client().await;
     let csrf = visitor.csrf().await;
-    let res = visitor.call("request_reset", &[("csrf", &csrf), ("email", "cy@example.com")]).await;
+    let res = visitor
+        .call(
+            "request_reset",
+            &[("csrf", &csrf), ("email", "cy@example.com")],
+        )
+        .await;
     assert_eq!(res.status(), 200);
     // Unknown addresses get the same answer and no mail.
-    let res = visitor.call("request_reset", &[("csrf", &csrf), ("email", "nobody@example.com")]).await;
+    let res = visitor
+        .call(
+            "request_reset",
+            &[("csrf", &csrf), ("email", "nobody@example.com")],
+        )
+        .await;
     assert_eq!(res.status(), 200);
 
-    let link = app.last_mail_link("cy@example.com", "Reset your Cohort password").await;
+    let link = app
+        .last_mail_link("cy@example.com", "Reset your Cohort password")
+        .await;
     let token = link.rsplit('/').next().unwrap().to_string();
-    let weak = visitor.call("reset_password", &[("csrf", &csrf), ("token", &token), ("password", "short")]).await;
+    let weak = visitor
+        .call(
+            "reset_password",
+            &[("csrf", &csrf), ("token", &token), ("password", "short")],
+        )
+        .await;
     assert_eq!(weak.status(), 422);
-    let ok = visitor.call("reset_password", &[("csrf", &csrf), ("token", &token), ("password", "new password 456")]).await;
+    let ok = visitor
+        .call(
+            "reset_password",
+            &[
+                ("csrf", &csrf),
+                ("token", &token),
+                ("password", "new password 456"),
+            ],
+        )
+        .await;
     assert_eq!(ok.status(), 200);
-    let reused = visitor.call("reset_password", &[("csrf", &csrf), ("token", &token), ("password", "another one 789")]).await;
+    let reused = visitor
+        .call(
+            "reset_password",
+            &[
+                ("csrf", &csrf),
+                ("token", &token),
+                ("password", "another one 789"),
+            ],
+        )
+        .await;
     assert_eq!(reused.status(), 422);
     assert!(reused.text().await.unwrap().contains("InvalidResetLink"));
 
-    assert_eq!(app.viewer_name().await, None, "the session that existed before the reset is gone");
-    let old = visitor.call("log_in", &[("csrf", &csrf), ("email", "cy@example.com"), ("password", "old password 123")]).await;
+    assert_eq!(
+        app.viewer_name().await,
+        None,
+        "the session that existed before the reset is gone"
+    );
+    let old = visitor
+        .call(
+            "log_in",
+            &[
+                ("csrf", &csrf),
+                ("email", "cy@example.com"),
+                ("password", "old password 123"),
+            ],
+        )
+        .await;
     assert_eq!(old.status(), 401);
-    let new = visitor.call("log_in", &[("csrf", &csrf), ("email", "cy@example.com"), ("password", "new password 456")]).await;
+    let new = visitor
+        .call(
+            "log_in",
+            &[
+                ("csrf", &csrf),
+                ("email", "cy@example.com"),
+                ("password", "new password 456"),
+            ],
+        )
+        .await;
     assert_eq!(new.status(), 200);
 }
 
@@ -195,33 +352,77 @@ async fn profiles_are_edited_by_their_owner_and_public_without_email() {
     let app = spawn_app().await;
     let anon = app.fresh_client().await;
     let csrf = anon.csrf().await;
-    let res = anon.call("save_profile", &[("csrf", &csrf), ("display_name", "X"), ("handle", "xx_x"), ("bio", "")]).await;
+    let res = anon
+        .call(
+            "save_profile",
+            &[
+                ("csrf", &csrf),
+                ("display_name", "X"),
+                ("handle", "xx_x"),
+                ("bio", ""),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), 401);
 
-    app.sign_up("dee@example.com", "dee", "correct horse battery").await;
+    app.sign_up("dee@example.com", "dee", "correct horse battery")
+        .await;
     let csrf = app.csrf().await;
     let res = app
-        .call("save_profile", &[("csrf", &csrf), ("display_name", "Dee Dee"), ("handle", "dee_dee"), ("bio", "Teaches <b>knitting</b>.")])
+        .call(
+            "save_profile",
+            &[
+                ("csrf", &csrf),
+                ("display_name", "Dee Dee"),
+                ("handle", "dee_dee"),
+                ("bio", "Teaches <b>knitting</b>."),
+            ],
+        )
         .await;
     assert_eq!(res.status(), 200);
-    let profile = anon.call("get_profile", &[("handle", "dee_dee")]).await.text().await.unwrap();
-    assert!(profile.contains("Dee Dee") && profile.contains("knitting"), "{profile}");
-    assert!(!profile.contains("dee@example.com"), "public profiles never carry the email");
+    let profile = anon
+        .call("get_profile", &[("handle", "dee_dee")])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        profile.contains("Dee Dee") && profile.contains("knitting"),
+        "{profile}"
+    );
+    assert!(
+        !profile.contains("dee@example.com"),
+        "public profiles never carry the email"
+    );
 
     let page = anon.get("/u/dee_dee").await.text().await.unwrap();
-    assert!(page.contains("Teaches &lt;b&gt;knitting&lt;/b&gt;."), "bios render as text, never HTML");
+    assert!(
+        page.contains("Teaches &lt;b&gt;knitting&lt;/b&gt;."),
+        "bios render as text, never HTML"
+    );
     assert_eq!(anon.get("/u/nobody_here").await.status(), 404);
 
     let csrf = app.csrf().await;
-    assert_eq!(app.call("become_creator", &[("csrf", &csrf)]).await.status(), 200);
-    let profile = anon.call("get_profile", &[("handle", "dee_dee")]).await.text().await.unwrap();
+    assert_eq!(
+        app.call("become_creator", &[("csrf", &csrf)])
+            .await
+            .status(),
+        200
+    );
+    let profile = anon
+        .call("get_profile", &[("handle", "dee_dee")])
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(profile.contains("\"is_creator\":true"), "{profile}");
 }
 
 #[tokio::test]
 async fn only_admins_read_the_outbox() {
     let app = spawn_app().await;
-    app.sign_up("eve@example.com", "eve", "correct horse battery").await;
+    app.sign_up("eve@example.com", "eve", "correct horse battery")
+        .await;
     assert_eq!(app.call("list_outbox", &[]).await.status(), 403);
     let admin = app.fresh_client().await;
     admin.login_admin().await;
@@ -233,18 +434,30 @@ async fn only_admins_read_the_outbox() {
 #[tokio::test]
 async fn avatar_uploads_check_token_size_and_real_type() {
     let app = spawn_app().await;
-    app.sign_up("fay@example.com", "fay", "correct horse battery").await;
+    app.sign_up("fay@example.com", "fay", "correct horse battery")
+        .await;
     let csrf = app.csrf().await;
 
-    let outcome = app.upload_avatar(&csrf, "x.png", b"not an image at all".to_vec()).await;
+    let outcome = app
+        .upload_avatar(&csrf, "x.png", b"not an image at all".to_vec())
+        .await;
     assert_eq!(outcome, "type");
-    let outcome = app.upload_avatar(&csrf, "big.png", vec![0u8; 2 * 1024 * 1024 + 10]).await;
+    let outcome = app
+        .upload_avatar(&csrf, "big.png", vec![0u8; 2 * 1024 * 1024 + 10])
+        .await;
     assert_eq!(outcome, "size");
-    let outcome = app.upload_avatar("forged", "a.png", support::PNG_1X1.to_vec()).await;
+    let outcome = app
+        .upload_avatar("forged", "a.png", support::PNG_1X1.to_vec())
+        .await;
     assert_eq!(outcome, "csrf");
-    assert!(app.viewer_avatar().await.is_none(), "failed uploads change nothing");
+    assert!(
+        app.viewer_avatar().await.is_none(),
+        "failed uploads change nothing"
+    );
 
-    let outcome = app.upload_avatar(&csrf, "a.png", support::PNG_1X1.to_vec()).await;
+    let outcome = app
+        .upload_avatar(&csrf, "a.png", support::PNG_1X1.to_vec())
+        .await;
     assert_eq!(outcome, "ok");
     let url = app.viewer_avatar().await.expect("avatar set");
     let img = app.get(&url).await;
@@ -264,7 +477,13 @@ async fn concurrent_sign_ups_with_one_email_create_one_account() {
             client
                 .call(
                     "sign_up",
-                    &[("csrf", &csrf), ("email", "race@example.com"), ("display_name", "Racer"), ("handle", &handle), ("password", "correct horse battery")],
+                    &[
+                        ("csrf", &csrf),
+                        ("email", "race@example.com"),
+                        ("display_name", "Racer"),
+                        ("handle", &handle),
+                        ("password", "correct horse battery"),
+                    ],
                 )
                 .await
                 .status()
@@ -284,7 +503,9 @@ async fn concurrent_sign_ups_with_one_email_create_one_account() {
 #[tokio::test]
 async fn migrations_are_safe_to_run_twice() {
     let app = spawn_app().await;
-    let applied = app::backend::migrations::migrate(&app.state.db).await.unwrap();
+    let applied = app::backend::migrations::migrate(&app.state.db)
+        .await
+        .unwrap();
     assert!(applied.is_empty(), "{applied:?}");
 }
 
@@ -297,18 +518,27 @@ async fn demo_seed_fills_an_empty_database_once() {
     server::seed::seed_demo(&app.state).await.unwrap();
     assert_eq!(app.user_count().await, n);
     let home = app.get("/").await.text().await.unwrap();
-    assert!(home.contains("Maya Okafor"), "creators appear on the home page");
+    assert!(
+        home.contains("Maya Okafor"),
+        "creators appear on the home page"
+    );
 }
 
 #[tokio::test]
 async fn create_admin_promotes_or_creates() {
     let app = spawn_app().await;
-    app.sign_up("gus@example.com", "gus", "correct horse battery").await;
-    let msg = server::seed::create_admin(&app.state, "gus@example.com").await.unwrap();
+    app.sign_up("gus@example.com", "gus", "correct horse battery")
+        .await;
+    let msg = server::seed::create_admin(&app.state, "gus@example.com")
+        .await
+        .unwrap();
     assert!(msg.contains("now an admin"));
     assert_eq!(app.call("list_outbox", &[]).await.status(), 200);
-    let msg = server::seed::create_admin(&app.state, "new-admin@example.com").await.unwrap();
+    let msg = server::seed::create_admin(&app.state, "new-admin@example.com")
+        .await
+        .unwrap();
     assert!(msg.contains("Created admin"));
-    assert!(server::seed::create_admin(&app.state, "not an email").await.is_err());
+    assert!(server::seed::create_admin(&app.state, "not an email")
+        .await
+        .is_err());
 }
-

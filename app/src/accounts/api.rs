@@ -35,11 +35,22 @@ mod ssr {
     pub const RESET_TTL_MINUTES: i64 = 60;
 
     /// Issues a verification token and mails its link.
-    pub async fn send_verification(user_id: &str, email: &Email, name: &DisplayName) -> AppResult<()> {
+    pub async fn send_verification(
+        user_id: &str,
+        email: &Email,
+        name: &DisplayName,
+    ) -> AppResult<()> {
         let state = state()?;
         let token = random_token();
         store::revoke_tokens(&state.db, user_id, TokenKind::VerifyEmail).await?;
-        store::create_token(&state.db, user_id, TokenKind::VerifyEmail, &token_hash(&token), VERIFY_TTL_MINUTES).await?;
+        store::create_token(
+            &state.db,
+            user_id,
+            TokenKind::VerifyEmail,
+            &token_hash(&token),
+            VERIFY_TTL_MINUTES,
+        )
+        .await?;
         let link = format!("{}/verify/{token}", state.settings.public_url);
         let mail = mails::verify(request_lang(), name.as_str(), &link);
         state.mailer.send(email, mail.subject, &mail.body).await?;
@@ -51,7 +62,15 @@ mod ssr {
 #[server(endpoint = "get_session")]
 pub async fn get_session() -> Result<SessionInfo, AppError> {
     use ssr::*;
-    respond(async { Ok(SessionInfo { viewer: viewer().await?, csrf: csrf_token().await? }) }.await)
+    respond(
+        async {
+            Ok(SessionInfo {
+                viewer: viewer().await?,
+                csrf: csrf_token().await?,
+            })
+        }
+        .await,
+    )
 }
 
 /// Creates an account, signs it in and mails a verification link. Returns the address.
@@ -72,7 +91,12 @@ pub async fn sign_up(
             let handle = Handle::parse(&handle)?;
             let password = Password::parse(&password)?;
             let state = state()?;
-            rate_limit::hit(&state.db, &format!("signup:ip:{}", client_ip().await), rate_limit::SIGNUP_PER_IP).await?;
+            rate_limit::hit(
+                &state.db,
+                &format!("signup:ip:{}", client_ip().await),
+                rate_limit::SIGNUP_PER_IP,
+            )
+            .await?;
             let hash = hash_password(&password).await?;
             let user = store::create_user(
                 &state.db,
@@ -88,7 +112,10 @@ pub async fn sign_up(
             .await?;
             let session = session().await?;
             session.cycle_id().await.map_err(session_err)?;
-            session.insert(USER_KEY, &user.id).await.map_err(session_err)?;
+            session
+                .insert(USER_KEY, &user.id)
+                .await
+                .map_err(session_err)?;
             send_verification(&user.id, &email, &display_name).await?;
             tracing::info!(user = %user.id, "account created");
             Ok(email.to_string())
@@ -98,7 +125,12 @@ pub async fn sign_up(
 }
 
 #[server(endpoint = "log_in")]
-pub async fn log_in(csrf: String, email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+pub async fn log_in(
+    csrf: String,
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
     use ssr::*;
     respond(
         async {
@@ -114,15 +146,22 @@ pub async fn log_in(csrf: String, email: String, password: String, next: Option<
             let user = match (verify_password(&password, stored).await?, user) {
                 (true, Some(user)) => user,
                 _ => {
-                    rate_limit::hit(&state.db, &by_email, rate_limit::LOGIN_PER_EMAIL).await.ok();
-                    rate_limit::hit(&state.db, &by_ip, rate_limit::LOGIN_PER_IP).await.ok();
+                    rate_limit::hit(&state.db, &by_email, rate_limit::LOGIN_PER_EMAIL)
+                        .await
+                        .ok();
+                    rate_limit::hit(&state.db, &by_ip, rate_limit::LOGIN_PER_IP)
+                        .await
+                        .ok();
                     return Err(Problem::WrongCredentials.into());
                 }
             };
             let session = session().await?;
             // A fresh id on sign-in defeats session fixation.
             session.cycle_id().await.map_err(session_err)?;
-            session.insert(USER_KEY, &user.id).await.map_err(session_err)?;
+            session
+                .insert(USER_KEY, &user.id)
+                .await
+                .map_err(session_err)?;
             leptos_axum::redirect(&safe_next(next));
             Ok(())
         }
@@ -170,7 +209,12 @@ pub async fn resend_verification(csrf: String) -> Result<(), AppError> {
             check_csrf(&csrf).await?;
             let v = require_viewer().await?;
             let state = state()?;
-            rate_limit::hit(&state.db, &format!("verify:{}", v.id), rate_limit::RESET_PER_EMAIL).await?;
+            rate_limit::hit(
+                &state.db,
+                &format!("verify:{}", v.id),
+                rate_limit::RESET_PER_EMAIL,
+            )
+            .await?;
             if !v.email_verified {
                 send_verification(&v.id, &v.email, &v.display_name).await?;
             }
@@ -189,13 +233,29 @@ pub async fn request_reset(csrf: String, email: String) -> Result<(), AppError> 
             check_csrf(&csrf).await?;
             let email = Email::parse(&email)?;
             let state = state()?;
-            rate_limit::hit(&state.db, &format!("reset:ip:{}", client_ip().await), rate_limit::RESET_PER_IP).await?;
-            rate_limit::hit(&state.db, &format!("reset:email:{email}"), rate_limit::RESET_PER_EMAIL).await?;
+            rate_limit::hit(
+                &state.db,
+                &format!("reset:ip:{}", client_ip().await),
+                rate_limit::RESET_PER_IP,
+            )
+            .await?;
+            rate_limit::hit(
+                &state.db,
+                &format!("reset:email:{email}"),
+                rate_limit::RESET_PER_EMAIL,
+            )
+            .await?;
             if let Some(user) = store::find_by_email(&state.db, &email).await? {
                 let token = random_token();
                 store::revoke_tokens(&state.db, &user.id, TokenKind::ResetPassword).await?;
-                store::create_token(&state.db, &user.id, TokenKind::ResetPassword, &token_hash(&token), RESET_TTL_MINUTES)
-                    .await?;
+                store::create_token(
+                    &state.db,
+                    &user.id,
+                    TokenKind::ResetPassword,
+                    &token_hash(&token),
+                    RESET_TTL_MINUTES,
+                )
+                .await?;
                 let link = format!("{}/reset/{token}", state.settings.public_url);
                 let mail = mails::reset(request_lang(), user.display_name.as_str(), &link);
                 state.mailer.send(&email, mail.subject, &mail.body).await?;
@@ -215,9 +275,10 @@ pub async fn reset_password(csrf: String, token: String, password: String) -> Re
             // Check the password first so a weak one does not burn the link.
             let password = Password::parse(&password)?;
             let state = state()?;
-            let user = store::consume_token(&state.db, TokenKind::ResetPassword, &token_hash(&token))
-                .await?
-                .ok_or(Problem::InvalidResetLink)?;
+            let user =
+                store::consume_token(&state.db, TokenKind::ResetPassword, &token_hash(&token))
+                    .await?
+                    .ok_or(Problem::InvalidResetLink)?;
             let hash = hash_password(&password).await?;
             store::set_password(&state.db, &user, &hash).await?;
             // Whoever knew the old password is signed out everywhere; the mail proved ownership.
@@ -231,13 +292,22 @@ pub async fn reset_password(csrf: String, token: String, password: String) -> Re
 }
 
 #[server(endpoint = "save_profile")]
-pub async fn save_profile(csrf: String, display_name: String, handle: String, bio: String) -> Result<(), AppError> {
+pub async fn save_profile(
+    csrf: String,
+    display_name: String,
+    handle: String,
+    bio: String,
+) -> Result<(), AppError> {
     use ssr::*;
     respond(
         async {
             check_csrf(&csrf).await?;
             let v = require_viewer().await?;
-            let (name, handle, bio) = (DisplayName::parse(&display_name)?, Handle::parse(&handle)?, Bio::parse(&bio)?);
+            let (name, handle, bio) = (
+                DisplayName::parse(&display_name)?,
+                Handle::parse(&handle)?,
+                Bio::parse(&bio)?,
+            );
             store::update_profile(&state()?.db, &v.id, &name, &handle, &bio).await
         }
         .await,
@@ -275,7 +345,16 @@ pub async fn get_profile(handle: String) -> Result<PublicProfile, AppError> {
 #[server(endpoint = "list_creators")]
 pub async fn list_creators() -> Result<Vec<PublicProfile>, AppError> {
     use ssr::*;
-    respond(async { Ok(store::list_creators(&state()?.db, 12).await?.into_iter().map(|u| u.into_profile()).collect()) }.await)
+    respond(
+        async {
+            Ok(store::list_creators(&state()?.db, 12)
+                .await?
+                .into_iter()
+                .map(|u| u.into_profile())
+                .collect())
+        }
+        .await,
+    )
 }
 
 #[cfg(all(test, feature = "ssr"))]

@@ -8,4 +8,6 @@ mod pages;
 #[cfg(feature = "ssr")]
 pub mod store;
 
-pub use pages::{ForgotPage, LoginPage, ProfilePage, ResetPage, SettingsPage, SignupPage, VerifyPage};
+pub use pages::{
+    ForgotPage, LoginPage, ProfilePage, ResetPage, SettingsPage, SignupPage, VerifyPage,
+};

@@ -18,7 +18,9 @@ impl Email {
             && !local.starts_with('.')
             && !local.ends_with('.')
             && !local.contains("..")
-            && local.chars().all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
+            && local
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
         let labels: Vec<&str> = domain.split('.').collect();
         let domain_ok = labels.len() >= 2
             && domain.len() <= 253
@@ -29,7 +31,9 @@ impl Email {
                     && !l.ends_with('-')
                     && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
             })
-            && labels.last().is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()));
+            && labels
+                .last()
+                .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()));
         if local_ok && domain_ok && s.len() <= 254 {
             Ok(Email(s))
         } else {
@@ -52,7 +56,8 @@ impl Handle {
         let s = raw.trim().trim_start_matches('@');
         let ok = (3..=30).contains(&s.len())
             && s.starts_with(|c: char| c.is_ascii_lowercase())
-            && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
         if ok {
             Ok(Handle(s.to_string()))
         } else {
@@ -218,13 +223,27 @@ mod tests {
 
     #[test]
     fn emails_are_trimmed_and_lowercased() {
-        assert_eq!(Email::parse("  Ada@Example.COM ").unwrap().as_str(), "ada@example.com");
+        assert_eq!(
+            Email::parse("  Ada@Example.COM ").unwrap().as_str(),
+            "ada@example.com"
+        );
         assert!(Email::parse("a.b+tag@sub.example.org").is_ok());
     }
 
     #[test]
     fn malformed_emails_are_refused() {
-        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a..b@example.com", "ada@exa mple.com", "ada@-x.com", "ada@example.c0m", "<script>@x.com"] {
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a..b@example.com",
+            "ada@exa mple.com",
+            "ada@-x.com",
+            "ada@example.c0m",
+            "<script>@x.com",
+        ] {
             assert_eq!(Email::parse(bad), Err(Problem::InvalidEmail), "{bad}");
         }
     }
@@ -240,8 +259,14 @@ mod tests {
     #[test]
     fn short_or_monotonous_passwords_are_weak() {
         assert_eq!(Password::parse("short").unwrap_err(), Problem::WeakPassword);
-        assert_eq!(Password::parse("aaaaaaaaaaaa").unwrap_err(), Problem::WeakPassword);
-        assert_eq!(Password::parse(&"x1".repeat(65)).unwrap_err(), Problem::PasswordTooLong);
+        assert_eq!(
+            Password::parse("aaaaaaaaaaaa").unwrap_err(),
+            Problem::WeakPassword
+        );
+        assert_eq!(
+            Password::parse(&"x1".repeat(65)).unwrap_err(),
+            Problem::PasswordTooLong
+        );
         assert!(Password::parse("correct horse").is_ok());
         // Counted in characters, not bytes.
         assert!(Password::parse("密码密码密码密码密码").is_ok());

@@ -9,7 +9,9 @@ use super::api::{self, BecomeCreator, LogIn, RequestReset, ResetPassword, SavePr
 use super::model::Role;
 use crate::error::AppError;
 use crate::i18n::t;
-use crate::ui::{use_session, CsrfField, Field, FormError, FormStatus, NotFound, SubmitButton, TextArea};
+use crate::ui::{
+    use_session, CsrfField, Field, FormError, FormStatus, NotFound, SubmitButton, TextArea,
+};
 
 fn error_of<T: 'static>(
     value: impl Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
@@ -59,7 +61,9 @@ pub fn LoginPage() -> impl IntoView {
     let s = t();
     let action = ServerAction::<LogIn>::new();
     use_session().refresh_after(move || action.version().get());
-    let next = use_query_map().with_untracked(|q| q.get("next")).unwrap_or_default();
+    let next = use_query_map()
+        .with_untracked(|q| q.get("next"))
+        .unwrap_or_default();
     view! {
         <Title text=s.login_title/>
         <section class="page narrow card">
@@ -85,7 +89,9 @@ pub fn LoginPage() -> impl IntoView {
 pub fn ForgotPage() -> impl IntoView {
     let s = t();
     let action = ServerAction::<RequestReset>::new();
-    let done = Signal::derive(move || matches!(action.value().get(), Some(Ok(()))).then(|| s.forgot_done.to_string()));
+    let done = Signal::derive(move || {
+        matches!(action.value().get(), Some(Ok(()))).then(|| s.forgot_done.to_string())
+    });
     view! {
         <Title text=s.forgot_title/>
         <section class="page narrow card">
@@ -108,7 +114,9 @@ pub fn ResetPage() -> impl IntoView {
     let action = ServerAction::<ResetPassword>::new();
     let params = use_params_map();
     let token = move || params.with(|p| p.get("token")).unwrap_or_default();
-    let done = Signal::derive(move || matches!(action.value().get(), Some(Ok(()))).then(|| s.reset_done.to_string()));
+    let done = Signal::derive(move || {
+        matches!(action.value().get(), Some(Ok(()))).then(|| s.reset_done.to_string())
+    });
     view! {
         <Title text=s.reset_title/>
         <section class="page narrow card">
@@ -141,7 +149,10 @@ pub fn ResetPage() -> impl IntoView {
 pub fn VerifyPage() -> impl IntoView {
     let s = t();
     let params = use_params_map();
-    let result = Resource::new(move || params.with(|p| p.get("token")).unwrap_or_default(), api::verify_email);
+    let result = Resource::new(
+        move || params.with(|p| p.get("token")).unwrap_or_default(),
+        api::verify_email,
+    );
     view! {
         <Title text=s.verify_title/>
         <section class="page narrow card">
@@ -169,9 +180,12 @@ pub fn SettingsPage() -> impl IntoView {
     let save = ServerAction::<SaveProfile>::new();
     let creator = ServerAction::<BecomeCreator>::new();
     session.refresh_after(move || save.version().get() + creator.version().get());
-    let saved = Signal::derive(move || matches!(save.value().get(), Some(Ok(()))).then(|| s.settings_saved.to_string()));
-    let creator_done =
-        Signal::derive(move || matches!(creator.value().get(), Some(Ok(()))).then(|| s.settings_creator_done.to_string()));
+    let saved = Signal::derive(move || {
+        matches!(save.value().get(), Some(Ok(()))).then(|| s.settings_saved.to_string())
+    });
+    let creator_done = Signal::derive(move || {
+        matches!(creator.value().get(), Some(Ok(()))).then(|| s.settings_creator_done.to_string())
+    });
     let query = use_query_map();
     let avatar_outcome = move || query.with(|q| q.get("avatar"));
 
@@ -268,7 +282,10 @@ fn avatar_problem(code: &str) -> &'static str {
 pub fn ProfilePage() -> impl IntoView {
     let s = t();
     let params = use_params_map();
-    let profile = Resource::new(move || params.with(|p| p.get("handle")).unwrap_or_default(), api::get_profile);
+    let profile = Resource::new(
+        move || params.with(|p| p.get("handle")).unwrap_or_default(),
+        api::get_profile,
+    );
     view! {
         <Suspense fallback=move || view! { <p aria-busy="true">{s.loading}</p> }>
             {move || Suspend::new(async move {

@@ -125,7 +125,13 @@ pub async fn find_by_handle(db: &Db, handle: &Handle) -> Result<Option<UserRow>,
     Ok(db.row(&sql, vars!("handle" => handle)).await?)
 }
 
-pub async fn update_profile(db: &Db, id: &str, name: &DisplayName, handle: &Handle, bio: &Bio) -> Result<(), AppError> {
+pub async fn update_profile(
+    db: &Db,
+    id: &str,
+    name: &DisplayName,
+    handle: &Handle,
+    bio: &Bio,
+) -> Result<(), AppError> {
     if let Some(other) = find_by_handle(db, handle).await? {
         if other.id != id {
             return Err(Problem::HandleTaken.into());
@@ -190,7 +196,9 @@ pub async fn count_users(db: &Db) -> Result<u64, AppError> {
     struct Count {
         n: u64,
     }
-    let c: Option<Count> = db.row("SELECT count() AS n FROM user GROUP ALL", vars!()).await?;
+    let c: Option<Count> = db
+        .row("SELECT count() AS n FROM user GROUP ALL", vars!())
+        .await?;
     Ok(c.map(|c| c.n).unwrap_or(0))
 }
 
@@ -210,7 +218,13 @@ impl TokenKind {
 }
 
 /// Stores the hash of a new one-time token for `user_id`, valid for `ttl_minutes`.
-pub async fn create_token(db: &Db, user_id: &str, kind: TokenKind, hash: &str, ttl_minutes: i64) -> Result<(), AppError> {
+pub async fn create_token(
+    db: &Db,
+    user_id: &str,
+    kind: TokenKind,
+    hash: &str,
+    ttl_minutes: i64,
+) -> Result<(), AppError> {
     Ok(db
         .run(
             "CREATE token SET kind = $kind, user = type::record('user', $user), hash = $hash,
@@ -222,7 +236,11 @@ pub async fn create_token(db: &Db, user_id: &str, kind: TokenKind, hash: &str, t
 
 /// Marks an unused, unexpired token used and returns its user. A token works exactly once,
 /// even when two requests race: the conditional UPDATE is atomic.
-pub async fn consume_token(db: &Db, kind: TokenKind, hash: &str) -> Result<Option<String>, AppError> {
+pub async fn consume_token(
+    db: &Db,
+    kind: TokenKind,
+    hash: &str,
+) -> Result<Option<String>, AppError> {
     #[derive(Deserialize)]
     struct Used {
         user: String,
@@ -250,5 +268,7 @@ pub async fn revoke_tokens(db: &Db, user_id: &str, kind: TokenKind) -> Result<()
 }
 
 pub async fn sweep_tokens(db: &Db) -> Result<(), AppError> {
-    Ok(db.run("DELETE token WHERE expires_at < time::now() - 7d", vars!()).await?)
+    Ok(db
+        .run("DELETE token WHERE expires_at < time::now() - 7d", vars!())
+        .await?)
 }

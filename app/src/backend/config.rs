@@ -55,12 +55,15 @@ impl Settings {
             name: "COHORT_ADDR",
             reason: format!("{addr_raw:?}: {e}"),
         })?;
-        let database_url = get("DATABASE_URL").unwrap_or_else(|| "surrealkv://./data/cohort.db".into());
+        let database_url =
+            get("DATABASE_URL").unwrap_or_else(|| "surrealkv://./data/cohort.db".into());
         let known = ["surrealkv://", "mem://", "memory", "ws://", "wss://"];
         if !known.iter().any(|p| database_url.starts_with(p)) {
             return Err(ConfigError::Invalid {
                 name: "DATABASE_URL",
-                reason: format!("{database_url:?} must start with surrealkv://, mem://, ws:// or wss://"),
+                reason: format!(
+                    "{database_url:?} must start with surrealkv://, mem://, ws:// or wss://"
+                ),
             });
         }
         let public_url = get("PUBLIC_URL")
@@ -81,7 +84,9 @@ impl Settings {
             public_url,
             smtp_url: get("SMTP_URL").map(Secret::new),
             mail_from: get("MAIL_FROM").unwrap_or_else(|| "Cohort <no-reply@cohort.local>".into()),
-            media_dir: get("MEDIA_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("./data/media")),
+            media_dir: get("MEDIA_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("./data/media")),
         })
     }
 
@@ -110,7 +115,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Settings::from_lookup(|k| map.get(k).cloned())
     }
 

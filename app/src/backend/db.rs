@@ -44,7 +44,11 @@ impl Db {
 
     /// Runs `sql` with `vars` bound and decodes the rows of its last statement.
     #[tracing::instrument(level = "debug", skip(self, vars), err)]
-    pub async fn rows<T: DeserializeOwned>(&self, sql: &str, vars: serde_json::Value) -> Result<Vec<T>, DbError> {
+    pub async fn rows<T: DeserializeOwned>(
+        &self,
+        sql: &str,
+        vars: serde_json::Value,
+    ) -> Result<Vec<T>, DbError> {
         let mut res = self.inner.query(sql).bind(vars).await?.check()?;
         let last = res.num_statements().saturating_sub(1);
         let rows: Vec<serde_json::Value> = res.take(last)?;
@@ -52,7 +56,11 @@ impl Db {
     }
 
     /// The first row of the last statement, if any.
-    pub async fn row<T: DeserializeOwned>(&self, sql: &str, vars: serde_json::Value) -> Result<Option<T>, DbError> {
+    pub async fn row<T: DeserializeOwned>(
+        &self,
+        sql: &str,
+        vars: serde_json::Value,
+    ) -> Result<Option<T>, DbError> {
         Ok(self.rows(sql, vars).await?.into_iter().next())
     }
 

@@ -43,7 +43,9 @@ impl Mailer {
     pub fn new(db: Db, settings: &Settings) -> Result<Mailer, MailError> {
         let from: Mailbox = settings.mail_from.parse()?;
         let smtp = match &settings.smtp_url {
-            Some(url) => Some(AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose())?.build()),
+            Some(url) => {
+                Some(AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose())?.build())
+            }
             None => None,
         };
         Ok(Mailer { db, from, smtp })
@@ -68,11 +70,18 @@ impl Mailer {
         let (Some(smtp), Some(created)) = (self.smtp.clone(), created) else {
             return Ok(());
         };
-        let (from, to, subject, body) = (self.from.clone(), to.as_str().to_string(), subject.to_string(), body.to_string());
+        let (from, to, subject, body) = (
+            self.from.clone(),
+            to.as_str().to_string(),
+            subject.to_string(),
+            body.to_string(),
+        );
         let db = self.db.clone();
         tokio::spawn(async move {
             let outcome = async {
-                let to: Mailbox = to.parse().map_err(|e: lettre::address::AddressError| e.to_string())?;
+                let to: Mailbox = to
+                    .parse()
+                    .map_err(|e: lettre::address::AddressError| e.to_string())?;
                 let message = Message::builder()
                     .from(from)
                     .to(to)
@@ -80,7 +89,10 @@ impl Mailer {
                     .header(ContentType::TEXT_PLAIN)
                     .body(body)
                     .map_err(|e| e.to_string())?;
-                smtp.send(message).await.map(|_| ()).map_err(|e| e.to_string())
+                smtp.send(message)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
             }
             .await;
             let (status, error) = match outcome {

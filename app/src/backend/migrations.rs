@@ -6,7 +6,11 @@ use super::db::{Db, DbError};
 use crate::vars;
 
 /// `(version, name, SurrealQL)`. Never edit a shipped migration; add a new one.
-pub const MIGRATIONS: &[(u32, &str, &str)] = &[(1, "accounts", include_str!("migrations/0001_accounts.surql"))];
+pub const MIGRATIONS: &[(u32, &str, &str)] = &[(
+    1,
+    "accounts",
+    include_str!("migrations/0001_accounts.surql"),
+)];
 
 #[derive(serde::Deserialize)]
 struct Applied {

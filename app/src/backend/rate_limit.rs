@@ -10,12 +10,30 @@ pub struct Limit {
     pub window_secs: i64,
 }
 
-pub const LOGIN_PER_EMAIL: Limit = Limit { max: 5, window_secs: 15 * 60 };
-pub const LOGIN_PER_IP: Limit = Limit { max: 50, window_secs: 15 * 60 };
-pub const SIGNUP_PER_IP: Limit = Limit { max: 50, window_secs: 60 * 60 };
-pub const RESET_PER_EMAIL: Limit = Limit { max: 3, window_secs: 60 * 60 };
-pub const RESET_PER_IP: Limit = Limit { max: 20, window_secs: 60 * 60 };
-pub const UPLOAD_PER_USER: Limit = Limit { max: 30, window_secs: 60 * 60 };
+pub const LOGIN_PER_EMAIL: Limit = Limit {
+    max: 5,
+    window_secs: 15 * 60,
+};
+pub const LOGIN_PER_IP: Limit = Limit {
+    max: 50,
+    window_secs: 15 * 60,
+};
+pub const SIGNUP_PER_IP: Limit = Limit {
+    max: 50,
+    window_secs: 60 * 60,
+};
+pub const RESET_PER_EMAIL: Limit = Limit {
+    max: 3,
+    window_secs: 60 * 60,
+};
+pub const RESET_PER_IP: Limit = Limit {
+    max: 20,
+    window_secs: 60 * 60,
+};
+pub const UPLOAD_PER_USER: Limit = Limit {
+    max: 30,
+    window_secs: 60 * 60,
+};
 
 #[derive(serde::Deserialize)]
 struct Row {
@@ -77,7 +95,9 @@ pub async fn sweep(db: &Db) -> Result<(), AppError> {
 
 fn retry_after(ends: i64) -> AppError {
     let secs = (ends - chrono::Utc::now().timestamp()).max(1) as u64;
-    AppError::RateLimited { retry_after_secs: secs }
+    AppError::RateLimited {
+        retry_after_secs: secs,
+    }
 }
 
 fn internal(e: super::db::DbError) -> AppError {

@@ -54,14 +54,10 @@ pub async fn session() -> AppResult<Session> {
 }
 
 pub async fn viewer_id() -> AppResult<Option<String>> {
-    session()
-        .await?
-        .get::<String>(USER_KEY)
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "session load failed");
-            AppError::Internal
-        })
+    session().await?.get::<String>(USER_KEY).await.map_err(|e| {
+        tracing::error!(error = %e, "session load failed");
+        AppError::Internal
+    })
 }
 
 /// The signed-in user, freshly read from the database (roles may have changed).
@@ -70,7 +66,9 @@ pub async fn viewer() -> AppResult<Option<Viewer>> {
         return Ok(None);
     };
     let state = state()?;
-    Ok(crate::accounts::store::get_user(&state.db, &id).await?.map(|u| u.into_viewer()))
+    Ok(crate::accounts::store::get_user(&state.db, &id)
+        .await?
+        .map(|u| u.into_viewer()))
 }
 
 pub async fn require_viewer() -> AppResult<Viewer> {
@@ -147,14 +145,21 @@ pub fn cookie(headers: &http::HeaderMap, name: &str) -> Option<String> {
 }
 
 fn plausible_token(t: &str) -> bool {
-    t.len() == 43 && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    t.len() == 43
+        && t.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// Issues the CSRF cookie and refuses cross-site state-changing requests outright (by `Origin`
 /// and `Sec-Fetch-Site`). The per-form token check happens in each server function.
-pub async fn csrf_middleware(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn csrf_middleware(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    let exempt = req.uri().path().starts_with("/webhooks/") || req.uri().path().starts_with("/_stripe/");
+    let exempt =
+        req.uri().path().starts_with("/webhooks/") || req.uri().path().starts_with("/_stripe/");
     if unsafe_method && !exempt && is_cross_site(req.headers()) {
         tracing::warn!(path = %req.uri().path(), "cross-site request refused");
         return (StatusCode::FORBIDDEN, "cross-site request refused").into_response();
@@ -164,7 +169,11 @@ pub async fn csrf_middleware(State(state): State<AppState>, mut req: Request, ne
     req.extensions_mut().insert(CsrfToken(token.clone()));
     let mut res = next.run(req).await;
     if existing.is_none() {
-        let secure = if state.settings.secure_cookies() { "; Secure" } else { "" };
+        let secure = if state.settings.secure_cookies() {
+            "; Secure"
+        } else {
+            ""
+        };
         let value = format!("{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{secure}");
         if let Ok(v) = HeaderValue::from_str(&value) {
             res.headers_mut().append(header::SET_COOKIE, v);
@@ -178,10 +187,16 @@ fn is_cross_site(headers: &http::HeaderMap) -> bool {
         return true;
     }
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-    match (headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()), host) {
+    match (
+        headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
+        host,
+    ) {
         (Some("null"), _) => true,
         (Some(origin), Some(host)) => {
-            let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or(origin);
+            let origin_host = origin
+                .split_once("://")
+                .map(|(_, rest)| rest)
+                .unwrap_or(origin);
             origin_host != host
         }
         _ => false,
@@ -218,10 +233,19 @@ mod tests {
 
     #[test]
     fn cross_site_detection() {
-        assert!(is_cross_site(&headers(&[("origin", "https://evil.example"), ("host", "cohort.example")])));
+        assert!(is_cross_site(&headers(&[
+            ("origin", "https://evil.example"),
+            ("host", "cohort.example")
+        ])));
         assert!(is_cross_site(&headers(&[("sec-fetch-site", "cross-site")])));
-        assert!(is_cross_site(&headers(&[("origin", "null"), ("host", "cohort.example")])));
-        assert!(!is_cross_site(&headers(&[("origin", "https://cohort.example"), ("host", "cohort.example")])));
+        assert!(is_cross_site(&headers(&[
+            ("origin", "null"),
+            ("host", "cohort.example")
+        ])));
+        assert!(!is_cross_site(&headers(&[
+            ("origin", "https://cohort.example"),
+            ("host", "cohort.example")
+        ])));
         assert!(!is_cross_site(&headers(&[("host", "cohort.example")])));
     }
 }

@@ -19,7 +19,10 @@ pub fn random_token() -> String {
 
 /// What we store for a one-time token: its SHA-256, so a database leak yields no usable link.
 pub fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Compares secrets without leaking where they differ through timing.
@@ -51,7 +54,9 @@ pub async fn verify_password(candidate: &str, stored: Option<String>) -> Result<
     tokio::task::spawn_blocking(move || {
         let stored = stored.unwrap_or_else(|| DUMMY_HASH.to_string());
         let parsed = PasswordHash::new(&stored).map_err(|e| internal("stored hash", e))?;
-        let ok = Argon2::default().verify_password(candidate.as_bytes(), &parsed).is_ok();
+        let ok = Argon2::default()
+            .verify_password(candidate.as_bytes(), &parsed)
+            .is_ok();
         Ok(ok && stored != DUMMY_HASH)
     })
     .await
@@ -76,8 +81,12 @@ mod tests {
         let pw = Password::parse("correct horse battery").unwrap();
         let hash = hash_password(&pw).await.unwrap();
         assert!(hash.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse battery", Some(hash.clone())).await.unwrap());
-        assert!(!verify_password("wrong horse battery", Some(hash)).await.unwrap());
+        assert!(verify_password("correct horse battery", Some(hash.clone()))
+            .await
+            .unwrap());
+        assert!(!verify_password("wrong horse battery", Some(hash))
+            .await
+            .unwrap());
     }
 
     #[tokio::test]

@@ -40,9 +40,39 @@ fn backend(e: impl std::fmt::Display) -> Error {
 
 #[async_trait]
 impl SessionStore for SurrealSessionStore {
+    /// `CREATE` fails if the id exists, so a (vanishingly unlikely) collision draws a new id
+    /// instead of overwriting someone else's session.
+    async fn create(&self, record: &mut Record) -> Result<()> {
+        loop {
+            let json = serde_json::to_string(&*record).map_err(|e| Error::Encode(e.to_string()))?;
+            let user = record
+                .data
+                .get(USER_KEY)
+                .and_then(|v| v.as_str())
+                .map(str::to_string);
+            let created = self
+                .db
+                .run(
+                    "CREATE type::record('session', $id) SET record = $record, user = $user, expires_unix = $exp",
+                    vars!("id" => record.id.to_string(), "record" => json, "user" => user,
+                          "exp" => record.expiry_date.unix_timestamp()),
+                )
+                .await;
+            match created {
+                Ok(()) => return Ok(()),
+                Err(e) if e.to_string().contains("already exists") => record.id = Id::default(),
+                Err(e) => return Err(backend(e)),
+            }
+        }
+    }
+
     async fn save(&self, record: &Record) -> Result<()> {
         let json = serde_json::to_string(record).map_err(|e| Error::Encode(e.to_string()))?;
-        let user = record.data.get(USER_KEY).and_then(|v| v.as_str()).map(str::to_string);
+        let user = record
+            .data
+            .get(USER_KEY)
+            .and_then(|v| v.as_str())
+            .map(str::to_string);
         self.db
             .run(
                 "UPSERT type::record('session', $id) SET record = $record, user = $user, expires_unix = $exp",
@@ -68,15 +98,25 @@ impl SessionStore for SurrealSessionStore {
 
     async fn delete(&self, id: &Id) -> Result<()> {
         self.db
-            .run("DELETE type::record('session', $id)", vars!("id" => id.to_string()))
+            .run(
+                "DELETE type::record('session', $id)",
+                vars!("id" => id.to_string()),
+            )
             .await
             .map_err(backend)
     }
 }
 
 /// Ends every session of `user_id` (after a password reset).
-pub async fn delete_user_sessions(db: &Db, user_id: &str) -> std::result::Result<(), super::db::DbError> {
-    db.run("DELETE session WHERE user = $user", vars!("user" => user_id)).await
+pub async fn delete_user_sessions(
+    db: &Db,
+    user_id: &str,
+) -> std::result::Result<(), super::db::DbError> {
+    db.run(
+        "DELETE session WHERE user = $user",
+        vars!("user" => user_id),
+    )
+    .await
 }
 
 /// Drops expired sessions.

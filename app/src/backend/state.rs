@@ -30,7 +30,10 @@ pub enum StartError {
 
 impl AppState {
     /// Connects to the database, applies migrations and prepares mail and media.
-    pub async fn init(settings: Settings, leptos_options: LeptosOptions) -> Result<AppState, StartError> {
+    pub async fn init(
+        settings: Settings,
+        leptos_options: LeptosOptions,
+    ) -> Result<AppState, StartError> {
         let db = Db::connect(
             &settings.database_url,
             settings.database_user.as_deref(),

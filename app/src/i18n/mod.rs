@@ -249,7 +249,9 @@ mod tests {
     #[test]
     fn rate_limit_message_rounds_up_to_whole_minutes() {
         let s = Lang::En.strings();
-        let msg = s.error(&AppError::RateLimited { retry_after_secs: 61 });
+        let msg = s.error(&AppError::RateLimited {
+            retry_after_secs: 61,
+        });
         assert!(msg.starts_with("Too many attempts"));
         assert!(msg.contains("2 min"), "{msg}");
     }

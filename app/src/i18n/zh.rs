@@ -14,7 +14,8 @@ pub static ZH: Strings = Strings {
     home_title: "为你的课程众筹，为支持你的人授课。",
     home_lead: "在 Cohort，众筹成功的那一刻，项目就变成课堂：支持者成为学员，学员汇成社群。",
     home_fund: "众筹",
-    home_fund_body: "为课程、图书、社群或工作坊发起众筹。支持全有或全无、灵活筹款，或按里程碑分阶段放款。",
+    home_fund_body:
+        "为课程、图书、社群或工作坊发起众筹。支持全有或全无、灵活筹款，或按里程碑分阶段放款。",
     home_deliver: "交付",
     home_deliver_body: "支持者按章节获得课程：学习进度、笔记、测验和结业证书，一应俱全。",
     home_grow: "成长",

@@ -8,7 +8,9 @@ use crate::i18n::t;
 /// The hidden CSRF field every state-changing form carries.
 #[component]
 pub fn CsrfField() -> impl IntoView {
-    let token = use_context::<super::Csrf>().map(|c| c.0).unwrap_or_default();
+    let token = use_context::<super::Csrf>()
+        .map(|c| c.0)
+        .unwrap_or_default();
     view! { <input type="hidden" name="csrf" value=token/> }
 }
 
@@ -69,11 +71,19 @@ pub fn SubmitButton(label: &'static str, #[prop(into)] pending: Signal<bool>) ->
 /// The error of the last submission, announced to screen readers.
 #[component]
 pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
-    move || error.get().map(|e| view! { <p class="form-error" role="alert">{t().error(&e)}</p> })
+    move || {
+        error
+            .get()
+            .map(|e| view! { <p class="form-error" role="alert">{t().error(&e)}</p> })
+    }
 }
 
 /// A success message, announced politely.
 #[component]
 pub fn FormStatus(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView {
-    move || message.get().map(|m| view! { <p class="form-status" role="status">{m}</p> })
+    move || {
+        message
+            .get()
+            .map(|m| view! { <p class="form-status" role="status">{m}</p> })
+    }
 }

@@ -35,13 +35,13 @@ pub fn Header() -> impl IntoView {
                                 {v.avatar_url.clone().map(|src| view! { <img class="avatar tiny" src=src alt=""/> })}
                                 <span>{v.display_name.to_string()}</span>
                             </summary>
-                            <div class="menu" role="menu">
-                                <a role="menuitem" href=profile>{s.nav_profile}</a>
-                                <a role="menuitem" href="/settings">{s.nav_settings}</a>
-                                {is_admin.then(|| view! { <a role="menuitem" href="/admin/outbox">{s.nav_outbox}</a> })}
+                            <div class="menu">
+                                <a href=profile>{s.nav_profile}</a>
+                                <a href="/settings">{s.nav_settings}</a>
+                                {is_admin.then(|| view! { <a href="/admin/outbox">{s.nav_outbox}</a> })}
                                 <ActionForm action=logout>
                                     <CsrfField/>
-                                    <button type="submit" role="menuitem" class="link-button">{s.nav_logout}</button>
+                                    <button type="submit" class="link-button">{s.nav_logout}</button>
                                 </ActionForm>
                             </div>
                         </details>
@@ -77,7 +77,11 @@ fn LangSwitch() -> impl IntoView {
     let next = move || {
         let path = location.pathname.get();
         let query = location.search.get();
-        let full = if query.is_empty() { path } else { format!("{path}?{query}") };
+        let full = if query.is_empty() {
+            path
+        } else {
+            format!("{path}?{query}")
+        };
         url_encode(&full)
     };
     view! {
@@ -140,7 +144,9 @@ fn VerifyBanner() -> impl IntoView {
 fn url_encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -177,6 +183,9 @@ pub fn NotFound() -> impl IntoView {
 mod tests {
     #[test]
     fn next_paths_are_percent_encoded() {
-        assert_eq!(super::url_encode("/u/ada?x=1&y=2"), "/u/ada%3Fx%3D1%26y%3D2");
+        assert_eq!(
+            super::url_encode("/u/ada?x=1&y=2"),
+            "/u/ada%3Fx%3D1%26y%3D2"
+        );
     }
 }

@@ -12,7 +12,11 @@ pub fn current_lang() -> Lang {
 pub fn current_csrf() -> String {
     use leptos::prelude::use_context;
     use_context::<http::request::Parts>()
-        .and_then(|p| p.extensions.get::<crate::backend::request::CsrfToken>().map(|t| t.0.clone()))
+        .and_then(|p| {
+            p.extensions
+                .get::<crate::backend::request::CsrfToken>()
+                .map(|t| t.0.clone())
+        })
         .unwrap_or_default()
 }
 

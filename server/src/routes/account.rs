@@ -29,7 +29,11 @@ pub async fn switch_language(Path(tag): Path<String>, Query(q): Query<Next>) -> 
     let Some(lang) = Lang::from_tag(&tag) else {
         return Redirect::to(&next).into_response();
     };
-    let cookie = format!("{}={}; Path=/; Max-Age=31536000; SameSite=Lax", Lang::COOKIE, lang.tag());
+    let cookie = format!(
+        "{}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+        Lang::COOKIE,
+        lang.tag()
+    );
     ([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response()
 }
 
@@ -48,7 +52,14 @@ pub async fn upload_avatar(
     let Ok(Some(user_id)) = session.get::<String>(USER_KEY).await else {
         return Redirect::to("/login?next=/settings").into_response();
     };
-    if rate_limit::hit(&state.db, &format!("avatar:{user_id}"), rate_limit::UPLOAD_PER_USER).await.is_err() {
+    if rate_limit::hit(
+        &state.db,
+        &format!("avatar:{user_id}"),
+        rate_limit::UPLOAD_PER_USER,
+    )
+    .await
+    .is_err()
+    {
         return back("rate");
     }
     let mut token_ok = false;
@@ -98,7 +109,10 @@ pub async fn upload_avatar(
     back("ok")
 }
 
-async fn read_limited(mut field: axum::extract::multipart::Field<'_>, max: usize) -> Result<Vec<u8>, &'static str> {
+async fn read_limited(
+    mut field: axum::extract::multipart::Field<'_>,
+    max: usize,
+) -> Result<Vec<u8>, &'static str> {
     let mut buf = Vec::new();
     loop {
         match field.chunk().await {
@@ -134,8 +148,9 @@ mod tests {
     use super::image_extension;
 
     const PNG_1X1: &[u8] = &[
-        0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00,
-        0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4, 0x89,
+        0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44,
+        0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F,
+        0x15, 0xC4, 0x89,
     ];
 
     #[test]
@@ -146,7 +161,10 @@ mod tests {
     #[test]
     fn text_renamed_to_png_is_refused() {
         assert_eq!(image_extension(b"definitely not an image, just text"), None);
-        assert_eq!(image_extension(b"<svg xmlns='http://www.w3.org/2000/svg'/>"), None);
+        assert_eq!(
+            image_extension(b"<svg xmlns='http://www.w3.org/2000/svg'/>"),
+            None
+        );
         assert_eq!(image_extension(&[]), None);
     }
 }

@@ -38,16 +38,24 @@ pub async fn sitemap(State(state): State<AppState>) -> impl IntoResponse {
         Ok(creators) => urls.extend(creators.iter().map(|c| format!("{base}/u/{}", c.handle))),
         Err(e) => tracing::warn!(error = ?e, "sitemap: listing creators failed"),
     }
-    let mut xml = String::from(r#"<?xml version="1.0" encoding="UTF-8"?>
+    let mut xml = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
-"#);
+"#,
+    );
     for url in urls {
         xml.push_str(&format!("  <url><loc>{}</loc></url>\n", xml_escape(&url)));
     }
     xml.push_str("</urlset>\n");
-    ([(header::CONTENT_TYPE, "application/xml; charset=utf-8")], xml)
+    (
+        [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
+        xml,
+    )
 }
 
 fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }

@@ -25,5 +25,8 @@ pub fn plain_routes(state: &AppState) -> Router<AppState> {
             // so that it can answer with a friendly message.
             post(account::upload_avatar).layer(DefaultBodyLimit::max(AVATAR_MAX_BYTES * 4)),
         )
-        .nest_service("/media/avatars", ServeDir::new(state.settings.media_dir.join("avatars")))
+        .nest_service(
+            "/media/avatars",
+            ServeDir::new(state.settings.media_dir.join("avatars")),
+        )
 }
