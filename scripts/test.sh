@@ -33,12 +33,21 @@ cargo clippy --release -p frontend --target wasm32-unknown-unknown -- -D warning
 
 step "end-to-end tests in headless Chromium"
 PORT="${E2E_PORT:-3217}"
+OIDC_PORT="${OIDC_MOCK_PORT:-3218}"
 E2E_DIR="$(mktemp -d)"
-COHORT_ADDR="127.0.0.1:$PORT" DATABASE_URL="mem://" MEDIA_DIR="$E2E_DIR/media" \
+(cd end2end && OIDC_MOCK_PORT=$OIDC_PORT node oidc-mock.mjs) >"$LOG_DIR/oidc-mock.log" 2>&1 &
+OIDC_PID=$!
+for _ in $(seq 1 50); do
+  curl -fsS "http://127.0.0.1:$OIDC_PORT/.well-known/openid-configuration" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+OIDC_ISSUER="http://localhost:$OIDC_PORT" OIDC_CLIENT_ID="cohort-e2e" OIDC_CLIENT_SECRET="e2e-secret" \
+  OIDC_LABEL="Mock SSO" \
+  COHORT_ADDR="127.0.0.1:$PORT" DATABASE_URL="mem://" MEDIA_DIR="$E2E_DIR/media" \
   LEPTOS_SITE_ROOT="$ROOT/target/site" LEPTOS_ENV=PROD RUST_LOG="${RUST_LOG:-warn}" \
   "$CARGO_TARGET_DIR/release/server" --seed-demo >"$LOG_DIR/e2e-server.log" 2>&1 &
 SERVER_PID=$!
-trap 'kill $SERVER_PID 2>/dev/null || true; rm -rf "$E2E_DIR"' EXIT
+trap 'kill $SERVER_PID $OIDC_PID 2>/dev/null || true; rm -rf "$E2E_DIR"' EXIT
 for _ in $(seq 1 100); do
   curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
   kill -0 $SERVER_PID 2>/dev/null || { cat "$LOG_DIR/e2e-server.log"; exit 1; }

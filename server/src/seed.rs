@@ -81,7 +81,7 @@ async fn create(
             email: &Email::parse(email)?,
             handle: &Handle::parse(handle)?,
             display_name: &DisplayName::parse(name)?,
-            password_hash: hash,
+            password_hash: Some(hash),
             roles,
             verified: true,
         },

@@ -542,3 +542,46 @@ async fn create_admin_promotes_or_creates() {
         .await
         .is_err());
 }
+
+#[tokio::test]
+async fn an_sso_callback_this_browser_did_not_start_is_refused() {
+    let app = spawn_app().await;
+    // Without a provider configured, both ends of the flow send people back to the log-in page.
+    let res = app.get("/auth/oidc/start?next=/settings").await;
+    assert_eq!(res.url().path(), "/login");
+    assert_eq!(res.url().query(), Some("sso=off"));
+    let res = app.get("/auth/oidc/callback?code=x&state=y").await;
+    assert_eq!(res.url().query(), Some("sso=off"));
+    assert_eq!(app.viewer_name().await, None);
+}
+
+#[tokio::test]
+async fn accounts_without_a_password_can_exist_and_never_log_in_by_password() {
+    let app = spawn_app().await;
+    let email = app::accounts::model::Email::parse("sso-only@example.com").unwrap();
+    app::accounts::store::create_user(
+        &app.state.db,
+        app::accounts::store::NewUser {
+            email: &email,
+            handle: &app::accounts::model::Handle::parse("sso_only").unwrap(),
+            display_name: &app::accounts::model::DisplayName::parse("SSO Only").unwrap(),
+            password_hash: None,
+            roles: &[],
+            verified: true,
+        },
+    )
+    .await
+    .unwrap();
+    let csrf = app.csrf().await;
+    let res = app
+        .call(
+            "log_in",
+            &[
+                ("csrf", &csrf),
+                ("email", "sso-only@example.com"),
+                ("password", "anything at all"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 401);
+}

@@ -64,9 +64,11 @@ pub async fn get_session() -> Result<SessionInfo, AppError> {
     use ssr::*;
     respond(
         async {
+            let sso = state()?.oidc.map(|o| o.label().to_string());
             Ok(SessionInfo {
                 viewer: viewer().await?,
                 csrf: csrf_token().await?,
+                sso,
             })
         }
         .await,
@@ -104,7 +106,7 @@ pub async fn sign_up(
                     email: &email,
                     handle: &handle,
                     display_name: &display_name,
-                    password_hash: &hash,
+                    password_hash: Some(&hash),
                     roles: &[],
                     verified: false,
                 },

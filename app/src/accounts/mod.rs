@@ -4,6 +4,8 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod mails;
 pub mod model;
+#[cfg(feature = "ssr")]
+pub mod oidc;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod store;

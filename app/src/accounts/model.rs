@@ -204,6 +204,8 @@ impl Viewer {
 pub struct SessionInfo {
     pub viewer: Option<Viewer>,
     pub csrf: String,
+    /// The label of the configured OpenID Connect provider, if any.
+    pub sso: Option<String>,
 }
 
 /// A public profile page. Carries no email: that stays private.

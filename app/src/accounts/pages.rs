@@ -60,14 +60,34 @@ pub fn SignupPage() -> impl IntoView {
 pub fn LoginPage() -> impl IntoView {
     let s = t();
     let action = ServerAction::<LogIn>::new();
-    use_session().refresh_after(move || action.version().get());
-    let next = use_query_map()
-        .with_untracked(|q| q.get("next"))
-        .unwrap_or_default();
+    let session = use_session();
+    session.refresh_after(move || action.version().get());
+    let query = use_query_map();
+    let next = query.with_untracked(|q| q.get("next")).unwrap_or_default();
+    let sso_problem = query
+        .with_untracked(|q| q.get("sso"))
+        .map(|code| match code.as_str() {
+            "email" => s.err_sso_email_unverified,
+            _ => s.err_sso_failed,
+        });
+    let sso_next = url_param(&next);
+    let sso = move || {
+        let sso_next = sso_next.clone();
+        Suspend::new(async move {
+            let label = session.info.await.ok().and_then(|i| i.sso)?;
+            let href = format!("/auth/oidc/start?next={sso_next}");
+            Some(view! {
+                <a class="button sso" href=href rel="external">{format!("{} {label}", s.login_sso)}</a>
+                <p class="divider"><span>{s.login_or}</span></p>
+            })
+        })
+    };
     view! {
         <Title text=s.login_title/>
         <section class="page narrow card">
             <h1>{s.login_title}</h1>
+            {sso_problem.map(|p| view! { <p class="form-error" role="alert">{p}</p> })}
+            <Transition fallback=|| ()>{sso}</Transition>
             <ActionForm action=action attr:class="stack" attr:novalidate=true>
                 <CsrfField/>
                 <input type="hidden" name="next" value=next/>
@@ -263,6 +283,17 @@ pub fn SettingsPage() -> impl IntoView {
             </Transition>
         </section>
     }
+}
+
+fn url_param(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// The avatar form posts to a plain route that redirects back with `?avatar=<outcome>`.

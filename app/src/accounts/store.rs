@@ -82,7 +82,7 @@ pub struct NewUser<'a> {
     pub email: &'a Email,
     pub handle: &'a Handle,
     pub display_name: &'a DisplayName,
-    pub password_hash: &'a str,
+    pub password_hash: Option<&'a str>,
     pub roles: &'a [Role],
     pub verified: bool,
 }
@@ -96,7 +96,7 @@ pub async fn create_user(db: &Db, u: NewUser<'_>) -> Result<UserRow, AppError> {
         return Err(Problem::HandleTaken.into());
     }
     let sql = format!(
-        "CREATE user SET email = $email, handle = $handle, display_name = $name, password_hash = $hash,
+        "CREATE user SET email = $email, handle = $handle, display_name = $name, password_hash = $hash ?? NONE,
              roles = $roles, email_verified_at = IF $verified THEN time::now() ELSE NONE END
          RETURN {USER_FIELDS}"
     );

@@ -33,6 +33,17 @@ pub struct Settings {
     pub smtp_url: Option<Secret>,
     pub mail_from: String,
     pub media_dir: PathBuf,
+    /// Sign-in with an OpenID Connect provider, when `OIDC_ISSUER` and friends are set.
+    pub oidc: Option<OidcSettings>,
+}
+
+#[derive(Debug, Clone)]
+pub struct OidcSettings {
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    /// What the button says after "Continue with", e.g. "Google" or "Company SSO".
+    pub label: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -87,6 +98,7 @@ impl Settings {
             media_dir: get("MEDIA_DIR")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from("./data/media")),
+            oidc: oidc_from(&get)?,
         })
     }
 
@@ -105,8 +117,27 @@ impl Settings {
             smtp_url: None,
             mail_from: "Cohort <no-reply@cohort.local>".into(),
             media_dir,
+            oidc: None,
         }
     }
+}
+
+fn oidc_from(get: &impl Fn(&str) -> Option<String>) -> Result<Option<OidcSettings>, ConfigError> {
+    let Some(issuer) = get("OIDC_ISSUER") else {
+        return Ok(None);
+    };
+    let need = |name: &'static str| {
+        get(name).ok_or(ConfigError::Invalid {
+            name,
+            reason: "required when OIDC_ISSUER is set".into(),
+        })
+    };
+    Ok(Some(OidcSettings {
+        issuer: issuer.trim_end_matches('/').to_string(),
+        client_id: need("OIDC_CLIENT_ID")?,
+        client_secret: Secret::new(need("OIDC_CLIENT_SECRET")?),
+        label: get("OIDC_LABEL").unwrap_or_else(|| "single sign-on".into()),
+    }))
 }
 
 #[cfg(test)]
@@ -138,6 +169,22 @@ mod tests {
         assert!(e.to_string().contains("DATABASE_URL"));
         assert!(settings(&[("COHORT_ADDR", "nowhere")]).is_err());
         assert!(settings(&[("PUBLIC_URL", "ftp://x")]).is_err());
+    }
+
+    #[test]
+    fn oidc_needs_its_client_when_an_issuer_is_set() {
+        assert!(settings(&[]).unwrap().oidc.is_none());
+        let e = settings(&[("OIDC_ISSUER", "http://localhost:9000")]).unwrap_err();
+        assert!(e.to_string().contains("OIDC_CLIENT_ID"));
+        let s = settings(&[
+            ("OIDC_ISSUER", "http://localhost:9000/"),
+            ("OIDC_CLIENT_ID", "cohort"),
+            ("OIDC_CLIENT_SECRET", "s3cret-value"),
+        ])
+        .unwrap();
+        let oidc = s.oidc.clone().unwrap();
+        assert_eq!(oidc.issuer, "http://localhost:9000");
+        assert!(!format!("{s:?}").contains("s3cret-value"));
     }
 
     #[test]

@@ -104,7 +104,7 @@ impl Mailer {
             };
             let _ = db
                 .run(
-                    "UPDATE type::record('outbox', $id) SET status = $status, error = $error",
+                    "UPDATE type::record('outbox', $id) SET status = $status, error = $error ?? NONE",
                     vars!("id" => created.id, "status" => status, "error" => error),
                 )
                 .await

@@ -6,11 +6,18 @@ use super::db::{Db, DbError};
 use crate::vars;
 
 /// `(version, name, SurrealQL)`. Never edit a shipped migration; add a new one.
-pub const MIGRATIONS: &[(u32, &str, &str)] = &[(
-    1,
-    "accounts",
-    include_str!("migrations/0001_accounts.surql"),
-)];
+pub const MIGRATIONS: &[(u32, &str, &str)] = &[
+    (
+        1,
+        "accounts",
+        include_str!("migrations/0001_accounts.surql"),
+    ),
+    (
+        2,
+        "identities",
+        include_str!("migrations/0002_identities.surql"),
+    ),
+];
 
 #[derive(serde::Deserialize)]
 struct Applied {

@@ -53,7 +53,7 @@ impl SessionStore for SurrealSessionStore {
             let created = self
                 .db
                 .run(
-                    "CREATE type::record('session', $id) SET record = $record, user = $user, expires_unix = $exp",
+                    "CREATE type::record('session', $id) SET record = $record, user = $user ?? NONE, expires_unix = $exp",
                     vars!("id" => record.id.to_string(), "record" => json, "user" => user,
                           "exp" => record.expiry_date.unix_timestamp()),
                 )
@@ -75,7 +75,7 @@ impl SessionStore for SurrealSessionStore {
             .map(str::to_string);
         self.db
             .run(
-                "UPSERT type::record('session', $id) SET record = $record, user = $user, expires_unix = $exp",
+                "UPSERT type::record('session', $id) SET record = $record, user = $user ?? NONE, expires_unix = $exp",
                 vars!("id" => record.id.to_string(), "record" => json, "user" => user,
                       "exp" => record.expiry_date.unix_timestamp()),
             )

@@ -16,6 +16,7 @@ pub struct AppState {
     pub db: Db,
     pub settings: Arc<Settings>,
     pub mailer: Mailer,
+    pub oidc: Option<crate::accounts::oidc::OidcClient>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -46,8 +47,13 @@ impl AppState {
             .await
             .map_err(|e| StartError::Media(avatars.display().to_string(), e))?;
         let mailer = Mailer::new(db.clone(), &settings)?;
+        let oidc = settings
+            .oidc
+            .clone()
+            .map(|o| crate::accounts::oidc::OidcClient::new(o, &settings.public_url));
         Ok(AppState {
             leptos_options,
+            oidc,
             db,
             settings: Arc::new(settings),
             mailer,

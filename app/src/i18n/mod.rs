@@ -123,6 +123,11 @@ pub struct Strings {
     pub login_submit: &'static str,
     pub login_forgot: &'static str,
     pub login_no_account: &'static str,
+    /// Followed by the provider's label.
+    pub login_sso: &'static str,
+    pub login_or: &'static str,
+    pub err_sso_failed: &'static str,
+    pub err_sso_email_unverified: &'static str,
     pub verify_title: &'static str,
     pub verify_done: &'static str,
     pub verify_banner: &'static str,

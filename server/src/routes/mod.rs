@@ -3,6 +3,7 @@
 
 mod account;
 mod meta;
+mod oidc;
 
 use app::backend::AppState;
 use axum::extract::DefaultBodyLimit;
@@ -19,6 +20,8 @@ pub fn plain_routes(state: &AppState) -> Router<AppState> {
         .route("/robots.txt", get(meta::robots))
         .route("/sitemap.xml", get(meta::sitemap))
         .route("/lang/{tag}", get(account::switch_language))
+        .route("/auth/oidc/start", get(oidc::start))
+        .route("/auth/oidc/callback", get(oidc::callback))
         .route(
             "/settings/avatar",
             // Room for the multipart envelope; the handler itself enforces the 2 MB image limit

@@ -177,7 +177,7 @@ impl TestApp {
                 ))
                 .unwrap_or_else(|_| Handle::parse("admin_x").unwrap()),
                 display_name: &DisplayName::parse("Admin").unwrap(),
-                password_hash: &hash,
+                password_hash: Some(&hash),
                 roles: &[Role::Admin],
                 verified: true,
             },
