@@ -38,7 +38,7 @@ static_path="${BENCH_STATIC_PATH:-/pkg/cohort.css}"
 tool_choice="${BENCH_TOOL:-auto}"
 enforce="${BENCH_ENFORCE:-0}"
 results_dir="${BENCH_RESULTS_DIR:-${here}/results}"
-server_bin="${COHORT_SERVER_BIN:-${root}/target/release/server}"
+server_bin="${COHORT_SERVER_BIN:-${CARGO_TARGET_DIR:-${HOME}/.cache/cohort/target}/release/server}"
 site_root="${LEPTOS_SITE_ROOT:-${root}/target/site}"
 
 # Targets (see README.md).

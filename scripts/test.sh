@@ -22,13 +22,13 @@ cargo fmt --all -- --check
 
 build_release
 
+# One invocation for both crates: testing `app` on its own would unify dependency features
+# differently from the server build and recompile SurrealDB from scratch.
 step "unit and integration tests (release profile: reuses the build above)"
-cargo test --release -p app --features ssr 2>&1 | tee "$LOG_DIR/cargo-app.log"
-cargo test --release -p server 2>&1 | tee "$LOG_DIR/cargo-server.log"
+cargo test --release -p app -p server --features app/ssr 2>&1 | tee "$LOG_DIR/cargo-test.log"
 
 step "cargo clippy -D warnings (server side, then the WebAssembly side)"
-cargo clippy --release -p app --features ssr --all-targets -- -D warnings
-cargo clippy --release -p server --all-targets -- -D warnings
+cargo clippy --release -p app -p server --features app/ssr --all-targets -- -D warnings
 cargo clippy --release -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 step "end-to-end tests in headless Chromium"
@@ -57,7 +57,7 @@ done
 
 # One closing line over every runner.
 passed=0; failed=0
-for f in "$LOG_DIR/cargo-app.log" "$LOG_DIR/cargo-server.log"; do
+for f in "$LOG_DIR/cargo-test.log"; do
   while read -r p q; do passed=$((passed + p)); failed=$((failed + q)); done < <(
     sed -n 's/^test result: [a-zA-Z]*\. \([0-9]*\) passed; \([0-9]*\) failed.*/\1 \2/p' "$f")
 done

@@ -74,6 +74,7 @@ pub fn App() -> impl IntoView {
             <a class="skip-link" href="#main">{s.skip_to_content}</a>
             <Header/>
             <main id="main" tabindex="-1">
+                <ErrorBoundary fallback=|errors| view! { <ui::ErrorPage errors/> }>
                 <Routes fallback=|| view! { <NotFound/> }>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async/>
@@ -85,6 +86,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/u/:handle") view=ProfilePage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/outbox") view=OutboxPage ssr=SsrMode::Async/>
                 </Routes>
+                </ErrorBoundary>
             </main>
             <Footer/>
         </Router>

@@ -4,8 +4,10 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod campaigns;
 pub mod error;
 pub mod i18n;
+pub mod money;
 pub mod ui;
 
 #[cfg(feature = "ssr")]

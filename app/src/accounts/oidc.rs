@@ -319,6 +319,6 @@ mod tests {
             next: "/".into(),
         };
         // The example from RFC 7636, appendix B.
-        assert_eq!(p.challenge(), "E9Melhoofx1Mm1Z0z8QOWG5HKKyl0ZNdnglJZQH5Vm8");
+        assert_eq!(p.challenge(), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
     }
 }

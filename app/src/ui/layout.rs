@@ -189,3 +189,23 @@ mod tests {
         );
     }
 }
+
+/// What the error boundary shows when a page fails to render: a calm sentence and a way on,
+/// never the cause (that is in the server log).
+#[component]
+pub fn ErrorPage(errors: ArcRwSignal<Errors>) -> impl IntoView {
+    let s = t();
+    // Logged once here (in the browser console or the server log); people see a sentence.
+    errors.with_untracked(|e| {
+        for (_, err) in e.iter() {
+            leptos::logging::error!("page error: {err}");
+        }
+    });
+    view! {
+        <section class="page narrow empty-state" role="alert">
+            <h1>{s.error_title}</h1>
+            <p>{s.err_internal}</p>
+            <a class="button" href="/">{s.back_home}</a>
+        </section>
+    }
+}
