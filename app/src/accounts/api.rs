@@ -310,7 +310,10 @@ pub async fn save_profile(
                 Handle::parse(&handle)?,
                 Bio::parse(&bio)?,
             );
-            store::update_profile(&state()?.db, &v.id, &name, &handle, &bio).await
+            let state = state()?;
+            store::update_profile(&state.db, &v.id, &name, &handle, &bio).await?;
+            state.creators_cache.clear();
+            Ok(())
         }
         .await,
     )
@@ -323,7 +326,10 @@ pub async fn become_creator(csrf: String) -> Result<(), AppError> {
         async {
             check_csrf(&csrf).await?;
             let v = require_viewer().await?;
-            store::add_role(&state()?.db, &v.id, Role::Creator).await
+            let state = state()?;
+            store::add_role(&state.db, &v.id, Role::Creator).await?;
+            state.creators_cache.clear();
+            Ok(())
         }
         .await,
     )
@@ -349,11 +355,17 @@ pub async fn list_creators() -> Result<Vec<PublicProfile>, AppError> {
     use ssr::*;
     respond(
         async {
-            Ok(store::list_creators(&state()?.db, 12)
+            let state = state()?;
+            if let Some(list) = state.creators_cache.get() {
+                return Ok(list);
+            }
+            let list: Vec<PublicProfile> = store::list_creators(&state.db, 12)
                 .await?
                 .into_iter()
                 .map(|u| u.into_profile())
-                .collect())
+                .collect();
+            state.creators_cache.put(list.clone());
+            Ok(list)
         }
         .await,
     )

@@ -1,6 +1,7 @@
 //! Server-only plumbing: configuration, the database, sessions, mail and security helpers.
 //! Compiled only with feature `ssr`, so none of it reaches the WebAssembly bundle.
 
+pub mod cache;
 pub mod config;
 pub mod db;
 pub mod mail;

@@ -17,6 +17,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub mailer: Mailer,
     pub oidc: Option<crate::accounts::oidc::OidcClient>,
+    /// The home page's creator list, kept for a few seconds: it is read on every visit.
+    pub creators_cache: super::cache::TtlCache<Vec<crate::accounts::model::PublicProfile>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +56,7 @@ impl AppState {
         Ok(AppState {
             leptos_options,
             oidc,
+            creators_cache: super::cache::TtlCache::new(std::time::Duration::from_secs(10)),
             db,
             settings: Arc::new(settings),
             mailer,
