@@ -64,12 +64,18 @@ pub async fn upload_avatar(
     }
     let mut token_ok = false;
     let mut image: Option<Vec<u8>> = None;
+    let mut refused: Option<&'static str> = None;
+    // Read the whole body even after deciding to refuse it: answering while the browser is still
+    // uploading makes it see a reset connection instead of our message.
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
             // The body was cut off by the size limit (or is not multipart at all).
-            Err(_) => return back("size"),
+            Err(_) => {
+                refused.get_or_insert("size");
+                break;
+            }
         };
         match field.name() {
             Some("csrf") => {
@@ -78,10 +84,15 @@ pub async fn upload_avatar(
             }
             Some("avatar") => match read_limited(field, AVATAR_MAX_BYTES).await {
                 Ok(bytes) => image = Some(bytes),
-                Err(outcome) => return back(outcome),
+                Err(outcome) => {
+                    refused.get_or_insert(outcome);
+                }
             },
             _ => {}
         }
+    }
+    if let Some(outcome) = refused {
+        return back(outcome);
     }
     if !token_ok {
         tracing::warn!("avatar upload with a bad CSRF token");
@@ -114,14 +125,16 @@ async fn read_limited(
     max: usize,
 ) -> Result<Vec<u8>, &'static str> {
     let mut buf = Vec::new();
+    let mut too_big = false;
     loop {
         match field.chunk().await {
-            Ok(Some(chunk)) => {
-                if buf.len() + chunk.len() > max {
-                    return Err("size");
-                }
-                buf.extend_from_slice(&chunk);
+            Ok(Some(chunk)) if too_big => drop(chunk),
+            Ok(Some(chunk)) if buf.len() + chunk.len() > max => {
+                too_big = true;
+                buf = Vec::new();
             }
+            Ok(Some(chunk)) => buf.extend_from_slice(&chunk),
+            Ok(None) if too_big => return Err("size"),
             Ok(None) => return Ok(buf),
             Err(_) => return Err("size"),
         }
