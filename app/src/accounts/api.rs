@@ -13,8 +13,8 @@ mod ssr {
     pub use super::super::store::{self, NewUser, TokenKind};
     pub use crate::backend::rate_limit;
     pub use crate::backend::request::{
-        check_csrf, client_ip, csrf_token, request_lang, require_viewer, respond, session, state,
-        viewer,
+        check_csrf, client_ip, csrf_token, request_lang, require_viewer, respond, safe_next,
+        session, state, viewer,
     };
     pub use crate::backend::security::{hash_password, random_token, token_hash, verify_password};
     pub use crate::backend::session_store::{delete_user_sessions, USER_KEY};
@@ -23,12 +23,6 @@ mod ssr {
     pub fn session_err(e: impl std::fmt::Display) -> crate::error::AppError {
         tracing::error!(error = %e, "session store failed");
         crate::error::AppError::Internal
-    }
-
-    /// Only same-site paths, so a crafted `?next=` cannot send people elsewhere.
-    pub fn safe_next(next: Option<String>) -> String {
-        next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-            .unwrap_or_else(|| "/".into())
     }
 
     pub const VERIFY_TTL_MINUTES: i64 = 48 * 60;
@@ -369,18 +363,4 @@ pub async fn list_creators() -> Result<Vec<PublicProfile>, AppError> {
         }
         .await,
     )
-}
-
-#[cfg(all(test, feature = "ssr"))]
-mod tests {
-    use super::ssr::safe_next;
-
-    #[test]
-    fn next_only_allows_local_paths() {
-        assert_eq!(safe_next(Some("/settings".into())), "/settings");
-        assert_eq!(safe_next(Some("//evil.example".into())), "/");
-        assert_eq!(safe_next(Some("https://evil.example".into())), "/");
-        assert_eq!(safe_next(Some("/\\evil.example".into())), "/");
-        assert_eq!(safe_next(None), "/");
-    }
 }

@@ -10,7 +10,8 @@ use super::model::Role;
 use crate::error::AppError;
 use crate::i18n::t;
 use crate::ui::{
-    use_session, CsrfField, Field, FormError, FormStatus, NotFound, SubmitButton, TextArea,
+    url_encode, use_session, CsrfField, Field, FormError, FormStatus, NotFound, SubmitButton,
+    TextArea,
 };
 
 fn error_of<T: 'static>(
@@ -70,7 +71,7 @@ pub fn LoginPage() -> impl IntoView {
             "email" => s.err_sso_email_unverified,
             _ => s.err_sso_failed,
         });
-    let sso_next = url_param(&next);
+    let sso_next = url_encode(&next);
     let sso = move || {
         let sso_next = sso_next.clone();
         Suspend::new(async move {
@@ -283,17 +284,6 @@ pub fn SettingsPage() -> impl IntoView {
             </Transition>
         </section>
     }
-}
-
-fn url_param(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// The avatar form posts to a plain route that redirects back with `?avatar=<outcome>`.

@@ -133,6 +133,12 @@ pub fn request_lang() -> Lang {
         .unwrap_or_default()
 }
 
+/// Only same-site paths, so a crafted `?next=` cannot send people elsewhere.
+pub fn safe_next(next: Option<String>) -> String {
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+        .unwrap_or_else(|| "/".into())
+}
+
 pub fn cookie(headers: &http::HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
@@ -229,6 +235,15 @@ mod tests {
         assert_eq!(lang_of(&h), Lang::En);
         let h = headers(&[("accept-language", "zh-CN,zh;q=0.9")]);
         assert_eq!(lang_of(&h), Lang::ZhCn);
+    }
+
+    #[test]
+    fn next_only_allows_local_paths() {
+        assert_eq!(safe_next(Some("/settings".into())), "/settings");
+        assert_eq!(safe_next(Some("//evil.example".into())), "/");
+        assert_eq!(safe_next(Some("https://evil.example".into())), "/");
+        assert_eq!(safe_next(Some("/\\evil.example".into())), "/");
+        assert_eq!(safe_next(None), "/");
     }
 
     #[test]

@@ -141,7 +141,8 @@ fn VerifyBanner() -> impl IntoView {
     }
 }
 
-fn url_encode(s: &str) -> String {
+/// Percent-encodes a local path for use as a query value (`/` kept for readability).
+pub fn url_encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {

@@ -2,7 +2,7 @@
 
 use app::accounts::store;
 use app::backend::rate_limit;
-use app::backend::request::CsrfToken;
+use app::backend::request::{safe_next, CsrfToken};
 use app::backend::security::{constant_time_eq, random_token};
 use app::backend::session_store::USER_KEY;
 use app::backend::AppState;
@@ -22,10 +22,7 @@ pub struct Next {
 
 /// `GET /lang/{tag}?next=/path`: remembers the choice for a year and goes back.
 pub async fn switch_language(Path(tag): Path<String>, Query(q): Query<Next>) -> Response {
-    let next = q
-        .next
-        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .unwrap_or_else(|| "/".into());
+    let next = safe_next(q.next);
     let Some(lang) = Lang::from_tag(&tag) else {
         return Redirect::to(&next).into_response();
     };

@@ -1,6 +1,7 @@
 //! `/auth/oidc/start` and `/auth/oidc/callback`: the browser's round trip to the provider.
 
 use app::accounts::oidc::{self, OidcError, Pending};
+use app::backend::request::safe_next;
 use app::backend::session_store::USER_KEY;
 use app::backend::AppState;
 use axum::extract::{Query, State};
@@ -10,11 +11,6 @@ use tower_sessions::Session;
 #[derive(serde::Deserialize)]
 pub struct Start {
     next: Option<String>,
-}
-
-fn safe_next(next: Option<String>) -> String {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .unwrap_or_else(|| "/".into())
 }
 
 fn failed(code: &str) -> Response {
