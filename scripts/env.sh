@@ -56,3 +56,15 @@ build_release() {
   (cd "$ROOT" && cargo leptos build --release)
   precompress_site
 }
+
+# A Chinese font for share images (resvg uses the machine's fonts; DejaVu covers Latin text).
+# Best effort: without it Chinese titles render as blanks on the image, nothing fails.
+install_cjk_font() {
+  if command -v fc-list >/dev/null && [ -n "$(fc-list :lang=zh 2>/dev/null)" ]; then return 0; fi
+  if ! command -v apt-get >/dev/null; then return 0; fi
+  local sudo=""
+  if [ "$(id -u)" != 0 ]; then sudo="sudo -n"; fi
+  step "installing a Chinese font for share images (fonts-wqy-zenhei)"
+  { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq fonts-wqy-zenhei >/dev/null; } \
+    || echo "  (could not install fonts-wqy-zenhei; Chinese text on share images will be blank)"
+}

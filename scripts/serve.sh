@@ -4,6 +4,7 @@
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 install_tools
+install_cjk_font
 build_release
 cd "$ROOT"
 export COHORT_ADDR="${COHORT_ADDR:-127.0.0.1:3000}"

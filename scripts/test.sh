@@ -16,6 +16,7 @@ if [ ! -x /usr/bin/chromium ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 install_tools
+install_cjk_font
 
 step "cargo fmt --check"
 cargo fmt --all -- --check

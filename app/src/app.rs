@@ -9,6 +9,9 @@ use crate::accounts::{
     ForgotPage, LoginPage, ProfilePage, ResetPage, SettingsPage, SignupPage, VerifyPage,
 };
 use crate::admin::OutboxPage;
+use crate::campaigns::dashboard_page::DashboardPage;
+use crate::campaigns::editor::EditorPage;
+use crate::campaigns::pages::{CampaignPage, DiscoverPage, MyCampaignsPage, ReviewPage, UnsubscribePage};
 use crate::i18n::Lang;
 use crate::ui::{self, Footer, Header, HomePage, NotFound, SessionCtx};
 
@@ -85,6 +88,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("/u/:handle") view=ProfilePage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/outbox") view=OutboxPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/review") view=ReviewPage ssr=SsrMode::Async/>
+                    <Route path=path!("/discover") view=DiscoverPage ssr=SsrMode::Async/>
+                    <Route path=path!("/c/:slug") view=CampaignPage ssr=SsrMode::Async/>
+                    <Route path=path!("/campaigns") view=MyCampaignsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/campaigns/:id/edit") view=EditorPage ssr=SsrMode::Async/>
+                    <Route path=path!("/campaigns/:id/dashboard") view=DashboardPage ssr=SsrMode::Async/>
+                    <Route path=path!("/unsubscribe/:token") view=UnsubscribePage ssr=SsrMode::Async/>
                 </Routes>
                 </ErrorBoundary>
             </main>

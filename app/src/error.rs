@@ -21,6 +21,7 @@ pub enum Problem {
     InvalidResetLink,
     AvatarType,
     AvatarSize,
+    Campaign(crate::campaigns::model::CampaignProblem),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -33,6 +34,9 @@ pub enum AppError {
     Forbidden,
     #[error("not found")]
     NotFound,
+    /// The thing changed under the request (another admin acted first).
+    #[error("conflict")]
+    Conflict,
     #[error("the form expired or was forged")]
     Csrf,
     #[error("too many attempts; retry in {retry_after_secs} s")]
@@ -53,10 +57,12 @@ impl AppError {
             AppError::Invalid(Problem::WrongCredentials) => S::UNAUTHORIZED,
             AppError::Invalid(Problem::AvatarSize) => S::PAYLOAD_TOO_LARGE,
             AppError::Invalid(Problem::AvatarType) => S::UNSUPPORTED_MEDIA_TYPE,
+            AppError::Invalid(Problem::Campaign(p)) => p.status(),
             AppError::Invalid(_) => S::UNPROCESSABLE_ENTITY,
             AppError::Unauthenticated => S::UNAUTHORIZED,
             AppError::Forbidden | AppError::Csrf => S::FORBIDDEN,
             AppError::NotFound => S::NOT_FOUND,
+            AppError::Conflict => S::CONFLICT,
             AppError::RateLimited { .. } => S::TOO_MANY_REQUESTS,
             AppError::Internal | AppError::Transport(_) => S::INTERNAL_SERVER_ERROR,
         }

@@ -4,6 +4,20 @@ use std::time::Duration;
 
 use app::backend::AppState;
 
+/// Launches and closes campaigns on their dates. Every instance runs it; the store's
+/// compare-and-set makes sure each campaign moves once.
+pub fn spawn_deadlines(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(20));
+        loop {
+            tick.tick().await;
+            if let Err(e) = app::campaigns::store::advance_due(&state.db, chrono::Utc::now()).await {
+                tracing::warn!(error = ?e, "deadline job failed");
+            }
+        }
+    });
+}
+
 pub fn spawn_sweeper(state: AppState) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(600));

@@ -3,8 +3,10 @@
 
 pub mod cli;
 pub mod jobs;
+pub mod og;
 pub mod routes;
 pub mod seed;
+pub mod seed_campaigns;
 pub mod telemetry;
 
 use std::net::SocketAddr;

@@ -41,6 +41,7 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
                 server::seed::seed_demo(&state).await?;
             }
             server::jobs::spawn_sweeper(state.clone());
+            server::jobs::spawn_deadlines(state.clone());
             let addr = state.settings.addr;
             let public_url = state.settings.public_url.clone();
             let listener = tokio::net::TcpListener::bind(addr).await?;

@@ -1,6 +1,7 @@
 //! Integration tests: the real router on a real port, an in-memory SurrealDB per test, and HTTP
 //! requests the way a browser (or a script) would send them.
 
+mod campaign_api;
 mod support;
 
 use support::spawn_app;

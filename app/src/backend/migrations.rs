@@ -17,6 +17,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "identities",
         include_str!("migrations/0002_identities.surql"),
     ),
+    (
+        3,
+        "campaigns",
+        include_str!("migrations/0003_campaigns.surql"),
+    ),
 ];
 
 #[derive(serde::Deserialize)]

@@ -5,6 +5,7 @@ pub mod cache;
 pub mod config;
 pub mod db;
 pub mod mail;
+pub mod markdown;
 pub mod migrations;
 pub mod rate_limit;
 pub mod request;

@@ -30,6 +30,10 @@ pub const RESET_PER_IP: Limit = Limit {
     max: 20,
     window_secs: 60 * 60,
 };
+pub const COMMENT_PER_USER: Limit = Limit {
+    max: 20,
+    window_secs: 10 * 60,
+};
 pub const UPLOAD_PER_USER: Limit = Limit {
     max: 30,
     window_secs: 60 * 60,

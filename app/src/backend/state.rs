@@ -44,10 +44,12 @@ impl AppState {
         )
         .await?;
         super::migrations::migrate(&db).await?;
-        let avatars = settings.media_dir.join("avatars");
-        tokio::fs::create_dir_all(&avatars)
-            .await
-            .map_err(|e| StartError::Media(avatars.display().to_string(), e))?;
+        for sub in ["avatars", "covers"] {
+            let dir = settings.media_dir.join(sub);
+            tokio::fs::create_dir_all(&dir)
+                .await
+                .map_err(|e| StartError::Media(dir.display().to_string(), e))?;
+        }
         let mailer = Mailer::new(db.clone(), &settings)?;
         let oidc = settings
             .oidc

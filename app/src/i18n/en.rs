@@ -105,4 +105,6 @@ pub static EN: Strings = Strings {
     err_rate_limited: ("Too many attempts. Try again in ", " min."),
     err_internal: "Something went wrong on our side. Please try again.",
     err_transport: "We couldn't reach Cohort. Check your connection and try again.",
+    err_conflict: "Someone else changed this at the same time. Reload and try again.",
+    campaign: &crate::campaigns::text::EN,
 };

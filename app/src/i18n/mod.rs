@@ -190,6 +190,9 @@ pub struct Strings {
     pub err_rate_limited: (&'static str, &'static str),
     pub err_internal: &'static str,
     pub err_transport: &'static str,
+    pub err_conflict: &'static str,
+    /// Campaign pages, editor, review and dashboard.
+    pub campaign: &'static crate::campaigns::text::CampaignText,
 }
 
 impl Strings {
@@ -208,6 +211,7 @@ impl Strings {
             Problem::InvalidResetLink => self.err_invalid_reset_link,
             Problem::AvatarType => self.err_avatar_type,
             Problem::AvatarSize => self.err_avatar_size,
+            Problem::Campaign(p) => self.campaign.problem(p),
         }
     }
 
@@ -218,6 +222,7 @@ impl Strings {
             AppError::Unauthenticated => self.err_unauthenticated.to_string(),
             AppError::Forbidden => self.err_forbidden.to_string(),
             AppError::NotFound => self.err_not_found.to_string(),
+            AppError::Conflict => self.err_conflict.to_string(),
             AppError::Csrf => self.err_csrf.to_string(),
             AppError::RateLimited { retry_after_secs } => {
                 let minutes = retry_after_secs.div_ceil(60).max(1);

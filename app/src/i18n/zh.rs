@@ -106,4 +106,6 @@ pub static ZH: Strings = Strings {
     err_rate_limited: ("尝试次数过多，请在 ", " 分钟后重试。"),
     err_internal: "服务器出了点问题，请重试。",
     err_transport: "无法连接到 Cohort，请检查网络后重试。",
+    err_conflict: "有人同时修改了此内容。请刷新后重试。",
+    campaign: &crate::campaigns::text::ZH,
 };

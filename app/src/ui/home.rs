@@ -32,6 +32,7 @@ pub fn HomePage() -> impl IntoView {
                 <p>{s.home_grow_body}</p>
             </article>
         </section>
+        <crate::campaigns::pages::HomeCampaigns/>
         <section class="creators">
             <h2>{s.home_creators}</h2>
             <Suspense fallback=move || view! { <p class="muted">{s.loading}</p> }>

@@ -28,6 +28,7 @@ pub fn Header() -> impl IntoView {
                 .into_any(),
                 Some(v) => {
                     let is_admin = v.has(Role::Admin);
+                    let is_creator = v.has(Role::Creator);
                     let profile = format!("/u/{}", v.handle);
                     view! {
                         <details class="account-menu">
@@ -38,6 +39,8 @@ pub fn Header() -> impl IntoView {
                             <div class="menu">
                                 <a href=profile>{s.nav_profile}</a>
                                 <a href="/settings">{s.nav_settings}</a>
+                                {is_creator.then(|| view! { <a href="/campaigns">{s.campaign.my_campaigns}</a> })}
+                                {is_admin.then(|| view! { <a href="/admin/review">{s.campaign.review_title}</a> })}
                                 {is_admin.then(|| view! { <a href="/admin/outbox">{s.nav_outbox}</a> })}
                                 <ActionForm action=logout>
                                     <CsrfField/>
@@ -59,7 +62,7 @@ pub fn Header() -> impl IntoView {
                 "Cohort"
             </a>
             <nav aria-label="Main" class="main-nav">
-                <a href="/" class="nav-link">{s.nav_discover}</a>
+                <a href="/discover" class="nav-link">{s.nav_discover}</a>
             </nav>
             <div class="account">
                 <Transition fallback=|| ()>{account}</Transition>

@@ -30,7 +30,8 @@ pub async fn robots(State(state): State<AppState>) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body)
 }
 
-/// Public pages worth indexing. Campaigns, courses and communities join as they are built.
+/// Public pages worth indexing: home, creators and live campaigns (courses and communities join
+/// as they are built).
 pub async fn sitemap(State(state): State<AppState>) -> impl IntoResponse {
     let base = &state.settings.public_url;
     let mut urls = vec![format!("{base}/")];
@@ -38,13 +39,21 @@ pub async fn sitemap(State(state): State<AppState>) -> impl IntoResponse {
         Ok(creators) => urls.extend(creators.iter().map(|c| format!("{base}/u/{}", c.handle))),
         Err(e) => tracing::warn!(error = ?e, "sitemap: listing creators failed"),
     }
+    let mut entries: Vec<(String, Option<String>)> = urls.into_iter().map(|u| (u, None)).collect();
+    match app::campaigns::store::sitemap_entries(&state.db).await {
+        Ok(live) => entries.extend(live.into_iter().map(|(slug, at)| {
+            (format!("{base}/c/{slug}"), Some(at.format("%Y-%m-%d").to_string()))
+        })),
+        Err(e) => tracing::warn!(error = ?e, "sitemap: listing campaigns failed"),
+    }
     let mut xml = String::from(
         r#"<?xml version="1.0" encoding="UTF-8"?>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
 "#,
     );
-    for url in urls {
-        xml.push_str(&format!("  <url><loc>{}</loc></url>\n", xml_escape(&url)));
+    for (url, lastmod) in entries {
+        let lastmod = lastmod.map(|d| format!("<lastmod>{d}</lastmod>")).unwrap_or_default();
+        xml.push_str(&format!("  <url><loc>{}</loc>{lastmod}</url>\n", xml_escape(&url)));
     }
     xml.push_str("</urlset>\n");
     (

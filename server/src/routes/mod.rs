@@ -2,8 +2,10 @@
 //! multipart uploads) rather than to the app.
 
 mod account;
+mod campaign;
 mod meta;
 mod oidc;
+mod upload;
 
 use app::backend::AppState;
 use axum::extract::DefaultBodyLimit;
@@ -27,6 +29,15 @@ pub fn plain_routes(state: &AppState) -> Router<AppState> {
             // Room for the multipart envelope; the handler itself enforces the 2 MB image limit
             // so that it can answer with a friendly message.
             post(account::upload_avatar).layer(DefaultBodyLimit::max(AVATAR_MAX_BYTES * 4)),
+        )
+        .route(
+            "/campaigns/{id}/cover",
+            post(campaign::upload_cover).layer(DefaultBodyLimit::max(campaign::COVER_MAX_BYTES * 2)),
+        )
+        .route("/c/{slug}/og.png", get(campaign::og_image))
+        .nest_service(
+            "/media/covers",
+            ServeDir::new(state.settings.media_dir.join("covers")),
         )
         .nest_service(
             "/media/avatars",
