@@ -11,7 +11,9 @@ use crate::accounts::{
 use crate::admin::OutboxPage;
 use crate::campaigns::dashboard_page::DashboardPage;
 use crate::campaigns::editor::EditorPage;
-use crate::campaigns::pages::{CampaignPage, DiscoverPage, MyCampaignsPage, ReviewPage, UnsubscribePage};
+use crate::campaigns::pages::{
+    CampaignPage, DiscoverPage, MyCampaignsPage, ReviewPage, UnsubscribePage,
+};
 use crate::i18n::Lang;
 use crate::ui::{self, Footer, Header, HomePage, NotFound, SessionCtx};
 

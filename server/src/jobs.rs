@@ -11,7 +11,8 @@ pub fn spawn_deadlines(state: AppState) {
         let mut tick = tokio::time::interval(Duration::from_secs(20));
         loop {
             tick.tick().await;
-            if let Err(e) = app::campaigns::store::advance_due(&state.db, chrono::Utc::now()).await {
+            if let Err(e) = app::campaigns::store::advance_due(&state.db, chrono::Utc::now()).await
+            {
                 tracing::warn!(error = ?e, "deadline job failed");
             }
         }

@@ -194,10 +194,16 @@ mod tests {
         for (title, pct) in [
             ("Reliable Rust Web Services", 64),
             ("<script>alert('x')</script> & \"quotes\"", 0),
-            ("力学自学课：从牛顿定律到刚体转动，一套面向自学者的中学物理视频课程", 250),
+            (
+                "力学自学课：从牛顿定律到刚体转动，一套面向自学者的中学物理视频课程",
+                250,
+            ),
         ] {
             let png = render_png(&card(title, pct)).unwrap();
-            assert_eq!(imagesize::image_type(&png).unwrap(), imagesize::ImageType::Png);
+            assert_eq!(
+                imagesize::image_type(&png).unwrap(),
+                imagesize::ImageType::Png
+            );
             let size = imagesize::blob_size(&png).unwrap();
             assert_eq!((size.width, size.height), (1200, 630), "{title}");
         }
@@ -205,7 +211,10 @@ mod tests {
 
     #[test]
     fn text_is_escaped_for_xml() {
-        assert_eq!(xml_escape(r#"<a href="x">&'"#), "&lt;a href=&quot;x&quot;&gt;&amp;&apos;");
+        assert_eq!(
+            xml_escape(r#"<a href="x">&'"#),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&apos;"
+        );
         assert_eq!(xml_escape("bell\u{7}"), "bell");
     }
 
@@ -224,7 +233,11 @@ mod tests {
     #[test]
     #[ignore]
     fn sample() {
-        let png = render_png(&card("Reliable Rust Web Services: a book and code-along course", 64)).unwrap();
+        let png = render_png(&card(
+            "Reliable Rust Web Services: a book and code-along course",
+            64,
+        ))
+        .unwrap();
         std::fs::write("/tmp/og-sample.png", png).unwrap();
     }
 }

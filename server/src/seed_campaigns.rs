@@ -61,8 +61,16 @@ fn draft(d: &Demo) -> CampaignDraft {
     let goal: i64 = d.goal.parse().unwrap_or(1000);
     let milestones = if d.mode == CampaignMode::Milestone {
         vec![
-            MilestoneDraft { share: "40".into(), description: "第 1–8 讲上线".into(), due: day(d.days.1 + 30) },
-            MilestoneDraft { share: "60".into(), description: "第 9–20 讲与练习册".into(), due: day(d.days.1 + 90) },
+            MilestoneDraft {
+                share: "40".into(),
+                description: "第 1–8 讲上线".into(),
+                due: day(d.days.1 + 30),
+            },
+            MilestoneDraft {
+                share: "60".into(),
+                description: "第 9–20 讲与练习册".into(),
+                due: day(d.days.1 + 90),
+            },
         ]
     } else {
         Vec::new()
@@ -80,13 +88,43 @@ fn draft(d: &Demo) -> CampaignDraft {
         starts_on: day(d.days.0),
         ends_on: day(d.days.1),
         mode: d.mode,
-        faq: vec![FaqItem { question: "When do backers get access?".into(), answer: "The first chapter opens the week the campaign is funded.".into() }],
+        faq: vec![FaqItem {
+            question: "When do backers get access?".into(),
+            answer: "The first chapter opens the week the campaign is funded.".into(),
+        }],
         tiers: vec![
-            TierDraft { title: "Early bird".into(), description: "The full course at the lowest price.".into(), min_amount: (goal / 200).max(5).to_string(), quantity: "50".into(), delivery: String::new(), grants: app::campaigns::model::Grant::Course, id: None },
-            TierDraft { title: "Learner".into(), description: "The course, the community and every update.".into(), min_amount: (goal / 100).max(10).to_string(), quantity: String::new(), delivery: String::new(), grants: app::campaigns::model::Grant::Course, id: None },
-            TierDraft { title: "Mentor session".into(), description: "Everything above plus a one-hour call.".into(), min_amount: (goal / 20).max(50).to_string(), quantity: "10".into(), delivery: String::new(), grants: app::campaigns::model::Grant::Course, id: None },
+            TierDraft {
+                title: "Early bird".into(),
+                description: "The full course at the lowest price.".into(),
+                min_amount: (goal / 200).max(5).to_string(),
+                quantity: "50".into(),
+                delivery: String::new(),
+                grants: app::campaigns::model::Grant::Course,
+                id: None,
+            },
+            TierDraft {
+                title: "Learner".into(),
+                description: "The course, the community and every update.".into(),
+                min_amount: (goal / 100).max(10).to_string(),
+                quantity: String::new(),
+                delivery: String::new(),
+                grants: app::campaigns::model::Grant::Course,
+                id: None,
+            },
+            TierDraft {
+                title: "Mentor session".into(),
+                description: "Everything above plus a one-hour call.".into(),
+                min_amount: (goal / 20).max(50).to_string(),
+                quantity: "10".into(),
+                delivery: String::new(),
+                grants: app::campaigns::model::Grant::Course,
+                id: None,
+            },
         ],
-        stretch_goals: vec![StretchDraft { amount: (goal * 3 / 2).to_string(), title: "Subtitles in Chinese and English".into() }],
+        stretch_goals: vec![StretchDraft {
+            amount: (goal * 3 / 2).to_string(),
+            title: "Subtitles in Chinese and English".into(),
+        }],
         milestones,
     }
 }
@@ -105,7 +143,9 @@ pub async fn seed(state: &AppState) -> Result<(), AppError> {
             AppError::Internal
         })?;
         let html = app::backend::markdown::render(&valid.story);
-        let user = app::accounts::store::get_user(db, &creator).await?.ok_or(AppError::NotFound)?;
+        let user = app::accounts::store::get_user(db, &creator)
+            .await?
+            .ok_or(AppError::NotFound)?;
         let text = store::search_text(&valid, user.display_name.as_str(), user.handle.as_str());
         store::save(db, &row, &draft, Some((&valid, html)), &text).await?;
         let path: &[(CampaignEvent, Actor)] = match d.state {
@@ -124,13 +164,26 @@ pub async fn seed(state: &AppState) -> Result<(), AppError> {
                 Actor::Admin => Some(admin.as_str()),
                 Actor::System => None,
             };
-            current = store::apply(db, &id, current, *event, *actor, by, None).await?.unwrap_or(current);
+            current = store::apply(db, &id, current, *event, *actor, by, None)
+                .await?
+                .unwrap_or(current);
         }
         if d.funded_pct > 0 {
             pledge_history(state, &id, d, &valid).await?;
         }
         if matches!(d.state, CampaignState::Succeeded | CampaignState::Failed) {
-            store::apply(db, &id, current, CampaignEvent::Deadline { goal_met: d.state == CampaignState::Succeeded }, Actor::System, None, None).await?;
+            store::apply(
+                db,
+                &id,
+                current,
+                CampaignEvent::Deadline {
+                    goal_met: d.state == CampaignState::Succeeded,
+                },
+                Actor::System,
+                None,
+                None,
+            )
+            .await?;
         }
     }
     tracing::info!(campaigns = DEMOS.len(), "demo campaigns seeded");
@@ -139,7 +192,12 @@ pub async fn seed(state: &AppState) -> Result<(), AppError> {
 
 /// Pledges spread over the days since launch (front-loaded, as real campaigns are), a few
 /// comments and one update per funded campaign.
-async fn pledge_history(state: &AppState, id: &str, d: &Demo, v: &app::campaigns::model::ValidCampaign) -> Result<(), AppError> {
+async fn pledge_history(
+    state: &AppState,
+    id: &str,
+    d: &Demo,
+    v: &app::campaigns::model::ValidCampaign,
+) -> Result<(), AppError> {
     let db = &state.db;
     let target = v.goal.minor * d.funded_pct / 100;
     let tiers = store::tiers(db, id).await?;
@@ -182,13 +240,48 @@ async fn pledge_history(state: &AppState, id: &str, d: &Demo, v: &app::campaigns
         json!({ "c": id, "p": total, "n": n }),
     )
     .await?;
-    let creator = store::get(db, id).await?.map(|r| r.creator).unwrap_or_default();
-    let first = app::campaigns::talk_store::create_comment(db, id, &backers[0], None, "Will the exercises come with solutions?").await?;
-    app::campaigns::talk_store::create_comment(db, id, &creator, Some(&first), "Yes: every exercise has a worked solution, released a week after the lesson.").await?;
+    let creator = store::get(db, id)
+        .await?
+        .map(|r| r.creator)
+        .unwrap_or_default();
+    let first = app::campaigns::talk_store::create_comment(
+        db,
+        id,
+        &backers[0],
+        None,
+        "Will the exercises come with solutions?",
+    )
+    .await?;
+    app::campaigns::talk_store::create_comment(
+        db,
+        id,
+        &creator,
+        Some(&first),
+        "Yes: every exercise has a worked solution, released a week after the lesson.",
+    )
+    .await?;
     app::campaigns::talk_store::create_comment(db, id, &backers[2], None, "期待中文字幕！").await?;
-    let html = app::backend::markdown::render("Thank you all! The first chapter draft is ready for backers: tell us what is unclear.");
-    app::campaigns::talk_store::create_update(db, id, "Chapter 1 draft is ready", &html, app::campaigns::model::Audience::Backers).await?;
-    let html = app::backend::markdown::render("We passed the halfway mark. Here is the plan for the next weeks.");
-    app::campaigns::talk_store::create_update(db, id, "Halfway there", &html, app::campaigns::model::Audience::Public).await?;
+    let html = app::backend::markdown::render(
+        "Thank you all! The first chapter draft is ready for backers: tell us what is unclear.",
+    );
+    app::campaigns::talk_store::create_update(
+        db,
+        id,
+        "Chapter 1 draft is ready",
+        &html,
+        app::campaigns::model::Audience::Backers,
+    )
+    .await?;
+    let html = app::backend::markdown::render(
+        "We passed the halfway mark. Here is the plan for the next weeks.",
+    );
+    app::campaigns::talk_store::create_update(
+        db,
+        id,
+        "Halfway there",
+        &html,
+        app::campaigns::model::Audience::Public,
+    )
+    .await?;
     Ok(())
 }

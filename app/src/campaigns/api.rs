@@ -14,8 +14,8 @@ use crate::error::AppError;
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {
     pub use super::super::model::*;
-    pub use super::super::rules::{Actor, CampaignEvent};
     pub use super::super::rules::CampaignState;
+    pub use super::super::rules::{Actor, CampaignEvent};
     pub use super::super::store::{self, CampaignRow};
     pub use crate::accounts::model::{Role, Viewer};
     pub use crate::backend::request::{check_csrf, require_role, require_viewer, respond, state};
@@ -32,7 +32,9 @@ pub(crate) mod ssr {
     /// The campaign, if the viewer owns it (or is an admin). Others learn nothing, not even that
     /// it exists.
     pub async fn owned(id: &str, viewer: &Viewer) -> AppResult<CampaignRow> {
-        let row = store::get(&state()?.db, id).await?.ok_or(AppError::NotFound)?;
+        let row = store::get(&state()?.db, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
         if row.creator == viewer.id || viewer.has(Role::Admin) {
             Ok(row)
         } else {
@@ -112,7 +114,10 @@ pub async fn save_campaign(
             let row = owned(&id, &viewer).await?;
             let editable = matches!(
                 row.state,
-                CampaignState::Draft | CampaignState::Rejected | CampaignState::Scheduled | CampaignState::Live
+                CampaignState::Draft
+                    | CampaignState::Rejected
+                    | CampaignState::Scheduled
+                    | CampaignState::Live
             );
             if !editable {
                 return Err(problem(CampaignProblem::NotEditable));
@@ -121,9 +126,9 @@ pub async fn save_campaign(
             let result = super::validate::validate(&draft, today(), !locked);
             if locked {
                 // Once approved, only a complete draft with the same terms may replace the content.
-                let v = result
-                    .as_ref()
-                    .map_err(|p| problem(p.first().copied().unwrap_or(CampaignProblem::NotReady)))?;
+                let v = result.as_ref().map_err(|p| {
+                    problem(p.first().copied().unwrap_or(CampaignProblem::NotReady))
+                })?;
                 let same_terms = v.goal == row.goal_money()
                     && v.mode == row.mode
                     && v.slug == row.slug
@@ -139,7 +144,9 @@ pub async fn save_campaign(
                 Err(_) => None,
             };
             let search_text = match &result {
-                Ok(v) => store::search_text(v, viewer.display_name.as_str(), viewer.handle.as_str()),
+                Ok(v) => {
+                    store::search_text(v, viewer.display_name.as_str(), viewer.handle.as_str())
+                }
                 Err(_) => String::new(),
             };
             let saved_at = store::save(
@@ -151,8 +158,16 @@ pub async fn save_campaign(
             )
             .await?;
             if row.state == CampaignState::Rejected {
-                store::apply(&state.db, &row.id, row.state, CampaignEvent::Revise, Actor::Creator, Some(&viewer.id), None)
-                    .await?;
+                store::apply(
+                    &state.db,
+                    &row.id,
+                    row.state,
+                    CampaignEvent::Revise,
+                    Actor::Creator,
+                    Some(&viewer.id),
+                    None,
+                )
+                .await?;
             }
             Ok(SaveOutcome {
                 id: row.id,
@@ -184,9 +199,17 @@ pub async fn submit_campaign(csrf: String, id: String) -> Result<(), AppError> {
             if !row.valid || !problems_of(&row.draft, row.state).is_empty() {
                 return Err(problem(CampaignProblem::NotReady));
             }
-            store::apply(&state()?.db, &row.id, row.state, CampaignEvent::Submit, Actor::Creator, Some(&viewer.id), None)
-                .await?
-                .ok_or(AppError::Conflict)?;
+            store::apply(
+                &state()?.db,
+                &row.id,
+                row.state,
+                CampaignEvent::Submit,
+                Actor::Creator,
+                Some(&viewer.id),
+                None,
+            )
+            .await?
+            .ok_or(AppError::Conflict)?;
             tracing::info!(campaign = %row.id, "submitted for review");
             Ok(())
         }
@@ -204,10 +227,22 @@ pub async fn cancel_campaign(csrf: String, id: String) -> Result<(), AppError> {
             check_csrf(&csrf).await?;
             let viewer = require_viewer().await?;
             let row = owned(&id, &viewer).await?;
-            let actor = if viewer.has(Role::Admin) { Actor::Admin } else { Actor::Creator };
-            store::apply(&state()?.db, &row.id, row.state, CampaignEvent::Cancel, actor, Some(&viewer.id), None)
-                .await?
-                .ok_or(AppError::Conflict)?;
+            let actor = if viewer.has(Role::Admin) {
+                Actor::Admin
+            } else {
+                Actor::Creator
+            };
+            store::apply(
+                &state()?.db,
+                &row.id,
+                row.state,
+                CampaignEvent::Cancel,
+                actor,
+                Some(&viewer.id),
+                None,
+            )
+            .await?
+            .ok_or(AppError::Conflict)?;
             Ok(())
         }
         .await,
@@ -257,19 +292,41 @@ pub async fn review_campaign(
             if row.state != CampaignState::InReview {
                 return Err(problem(CampaignProblem::NotReady));
             }
-            let reason = reason.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
+            let reason = reason
+                .map(|r| r.trim().to_string())
+                .filter(|r| !r.is_empty());
             if !approve && reason.is_none() {
                 return Err(problem(CampaignProblem::ReasonRequired));
             }
-            let event = if approve { CampaignEvent::Approve } else { CampaignEvent::Reject };
-            let to = store::apply(db, &row.id, row.state, event, Actor::Admin, Some(&admin.id), reason.as_deref())
-                .await?
-                .ok_or(AppError::Conflict)?;
+            let event = if approve {
+                CampaignEvent::Approve
+            } else {
+                CampaignEvent::Reject
+            };
+            let to = store::apply(
+                db,
+                &row.id,
+                row.state,
+                event,
+                Actor::Admin,
+                Some(&admin.id),
+                reason.as_deref(),
+            )
+            .await?
+            .ok_or(AppError::Conflict)?;
             tracing::info!(campaign = %row.id, ?to, admin = %admin.id, "reviewed");
             if to == CampaignState::Scheduled && row.starts_at <= chrono::Utc::now() {
-                return Ok(store::apply(db, &row.id, to, CampaignEvent::Launch, Actor::System, None, None)
-                    .await?
-                    .unwrap_or(to));
+                return Ok(store::apply(
+                    db,
+                    &row.id,
+                    to,
+                    CampaignEvent::Launch,
+                    Actor::System,
+                    None,
+                    None,
+                )
+                .await?
+                .unwrap_or(to));
             }
             Ok(to)
         }

@@ -30,7 +30,8 @@ pub fn cumulative(
 }
 
 pub async fn load(db: &Db, row: CampaignRow) -> AppResult<DashboardData> {
-    let (per_day, tier_backers, pledges_by_ref, visits_by_ref) = store::pledge_stats(db, &row.id).await?;
+    let (per_day, tier_backers, pledges_by_ref, visits_by_ref) =
+        store::pledge_stats(db, &row.id).await?;
     let start = row.launched_at.unwrap_or(row.starts_at).min(row.starts_at);
     let duration_days = (row.ends_at - start).num_days().max(1) as u32;
     let elapsed = ((Utc::now() - start).num_days() + 1).clamp(0, duration_days as i64) as usize;
@@ -83,7 +84,10 @@ pub async fn load(db: &Db, row: CampaignRow) -> AppResult<DashboardData> {
         state: row.state,
         backers: row.backers,
         ends_at: row.ends_at,
-        creator_name: creator.as_ref().map(|c| c.display_name.to_string()).unwrap_or_default(),
+        creator_name: creator
+            .as_ref()
+            .map(|c| c.display_name.to_string())
+            .unwrap_or_default(),
         creator_handle: creator.map(|c| c.handle.to_string()).unwrap_or_default(),
     };
     Ok(DashboardData {

@@ -35,7 +35,7 @@ pub fn DashboardPage() -> impl IntoView {
 
 /// The polyline of the cumulative curve and, when there is a forecast, the fitted curve to the
 /// deadline with its band. Coordinates in a `W`×`H` box.
-pub fn chart_paths(d: &DashboardData) -> (String, Option<(String, String)>, f64) {
+pub fn chart_paths(d: &DashboardData) -> (String, Option<(String, String)>, f64, f64) {
     let days = d.duration_days.max(1) as f64;
     let goal = d.card.goal.minor as f64;
     let top = d
@@ -45,7 +45,13 @@ pub fn chart_paths(d: &DashboardData) -> (String, Option<(String, String)>, f64)
         .max()
         .unwrap_or(0)
         .max(d.card.goal.minor) as f64;
-    let top = d.forecast.as_ref().map(|f| f.high.max(top)).unwrap_or(top).max(1.0) * 1.05;
+    let top = d
+        .forecast
+        .as_ref()
+        .map(|f| f.high.max(top))
+        .unwrap_or(top)
+        .max(1.0)
+        * 1.05;
     let x = |day: f64| PAD + (W - 2.0 * PAD) * day / days;
     let y = |v: f64| H - PAD - (H - 2.0 * PAD) * v / top;
     let mut actual = format!("{:.1},{:.1}", x(0.0), y(0.0));
@@ -68,20 +74,27 @@ pub fn chart_paths(d: &DashboardData) -> (String, Option<(String, String)>, f64)
         );
         (line.trim_end().to_string(), band)
     });
-    (actual, projected, y(goal))
+    (actual, projected, y(goal), top)
 }
 
 #[component]
 fn Dashboard(d: DashboardData) -> impl IntoView {
     let c = t().campaign;
-    let (actual, projected, goal_y) = chart_paths(&d);
+    let (actual, projected, goal_y, top) = chart_paths(&d);
+    let top_label = Money::new(top.round() as i64, d.card.goal.currency).to_string();
     let currency = d.card.goal.currency;
     let conversion = if d.visits > 0 {
         format!("{:.1}%", d.card.backers as f64 * 100.0 / d.visits as f64)
     } else {
         "—".to_string()
     };
-    let max_tier = d.tier_backers.iter().map(|(_, n)| *n).max().unwrap_or(1).max(1);
+    let max_tier = d
+        .tier_backers
+        .iter()
+        .map(|(_, n)| *n)
+        .max()
+        .unwrap_or(1)
+        .max(1);
     let forecast = d.forecast.clone().map(|f| {
         let money = |v: f64| Money::new(v.round() as i64, currency).to_string();
         view! {
@@ -90,7 +103,7 @@ fn Dashboard(d: DashboardData) -> impl IntoView {
                 <p class="stat-big"><strong>{money(f.expected)}</strong></p>
                 <p>{c.forecast_range}" "{money(f.low)}" – "{money(f.high)}</p>
                 <p>{c.forecast_probability}" "<strong>{format!("{:.0}%", f.p_goal * 100.0)}</strong></p>
-                <p class="hint">{c.forecast_note}" "<a href="/docs/forecast">{c.how_it_works}</a></p>
+                <p class="hint">{c.forecast_note}</p>
             </div>
         }
     });
@@ -101,7 +114,7 @@ fn Dashboard(d: DashboardData) -> impl IntoView {
             <p><a href=format!("/c/{}", d.card.slug)>{c.view_page}</a>" · "<a href=format!("/campaigns/{}/edit", d.card.id)>{c.edit}</a></p>
             <div class="stat-grid">
                 <div class="card"><p class="muted">{c.pledged_label}</p><p class="stat-big">{d.card.pledged.to_string()}</p><p class="muted">{c.pledged_of}" "{d.card.goal.to_string()}</p></div>
-                <div class="card"><p class="muted">{c.backers}</p><p class="stat-big">{d.card.backers}</p></div>
+                <div class="card"><p class="muted">{c.backers_label}</p><p class="stat-big">{d.card.backers}</p></div>
                 <div class="card"><p class="muted">{c.visits}</p><p class="stat-big">{d.visits}</p><p class="muted">{c.conversion}" "{conversion}</p></div>
                 <div class="card"><p class="muted">{c.comments}</p><p class="stat-big">{d.comments}</p></div>
             </div>
@@ -117,6 +130,9 @@ fn Dashboard(d: DashboardData) -> impl IntoView {
                         <polyline class="band" points=band/>
                     })}
                     <polyline class="actual" points=actual/>
+                    <text class="chart-axis" x=PAD y=H - PAD + 18.0>{c.launch}" "{super::widgets::short_date(d.starts_at)}</text>
+                    <text class="chart-axis" x=W - PAD y=H - PAD + 18.0 text-anchor="end">{c.deadline}</text>
+                    <text class="chart-axis" x=PAD y=PAD - 8.0>{top_label}</text>
                 </svg>
             </div>
             {forecast}
@@ -139,7 +155,7 @@ fn Dashboard(d: DashboardData) -> impl IntoView {
                         {d.referrals.iter().map(|r| view! { <tr><td>{r.source.clone()}</td><td>{r.visits}</td><td>{r.pledges}</td></tr> }).collect_view()}
                     </tbody>
                 </table>
-                <p class="hint">{c.referral_hint}" "<code>{format!("?ref=…")}</code></p>
+                <p class="hint">{c.referral_hint}" "<code>"?ref=…"</code></p>
             </div>
         </section>
     }

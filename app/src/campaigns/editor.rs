@@ -81,7 +81,9 @@ fn Area(
 #[component]
 fn Editor(d: EditorData) -> impl IntoView {
     let c = t().campaign;
-    let csrf = use_context::<crate::ui::Csrf>().map(|c| c.0).unwrap_or_default();
+    let csrf = use_context::<crate::ui::Csrf>()
+        .map(|c| c.0)
+        .unwrap_or_default();
     let id = d.id.clone();
     let draft = RwSignal::new(d.draft.clone());
     let problems = RwSignal::new(d.problems.clone());
@@ -145,11 +147,21 @@ fn Editor(d: EditorData) -> impl IntoView {
     let preview = format!("/c/{}", d.draft.slug);
     let cover_action = format!("/campaigns/{id}/cover");
     let query = use_query_map();
-    let cover_note = query.with_untracked(|q| q.get("cover")).map(|v| match v.as_str() {
-        "ok" => (false, c.cover_saved),
-        "size" => (true, t().campaign.problem(super::model::CampaignProblem::CoverSize)),
-        _ => (true, t().campaign.problem(super::model::CampaignProblem::CoverType)),
-    });
+    let cover_note = query
+        .with_untracked(|q| q.get("cover"))
+        .map(|v| match v.as_str() {
+            "ok" => (false, c.cover_saved),
+            "size" => (
+                true,
+                t().campaign
+                    .problem(super::model::CampaignProblem::CoverSize),
+            ),
+            _ => (
+                true,
+                t().campaign
+                    .problem(super::model::CampaignProblem::CoverType),
+            ),
+        });
     let v = d.draft.clone();
     let fee = format!("{}.{:02}%", d.fee_bps / 100, d.fee_bps % 100);
 

@@ -386,6 +386,9 @@ pub struct CampaignPageData {
     /// The viewer owns it (shows the edit and dashboard links).
     pub is_owner: bool,
     pub viewer_is_backer: bool,
+    pub viewer_signed_in: bool,
+    /// The creator or an admin: may hide comments.
+    pub viewer_can_moderate: bool,
     /// Absolute URLs for share tags.
     pub canonical_url: String,
     pub og_image_url: String,
@@ -456,7 +459,12 @@ pub enum Sort {
 }
 
 impl Sort {
-    pub const ALL: [Sort; 4] = [Sort::Relevance, Sort::EndingSoon, Sort::Newest, Sort::MostFunded];
+    pub const ALL: [Sort; 4] = [
+        Sort::Relevance,
+        Sort::EndingSoon,
+        Sort::Newest,
+        Sort::MostFunded,
+    ];
     pub fn key(self) -> &'static str {
         match self {
             Sort::Relevance => "relevance",

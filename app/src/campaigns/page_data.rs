@@ -15,7 +15,8 @@ pub fn clean_source(source: Option<String>) -> String {
         .map(|s| s.trim().to_ascii_lowercase())
         .filter(|s| {
             (1..=40).contains(&s.len())
-                && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         })
         .unwrap_or_else(|| "direct".to_string())
 }
@@ -23,7 +24,9 @@ pub fn clean_source(source: Option<String>) -> String {
 pub async fn load(slug: &str, source: Option<String>) -> AppResult<CampaignPageData> {
     let state = state()?;
     let db = &state.db;
-    let row = store::get_by_slug(db, slug).await?.ok_or(AppError::NotFound)?;
+    let row = store::get_by_slug(db, slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let viewer = viewer().await?;
     let is_owner = viewer.as_ref().is_some_and(|v| v.id == row.creator);
     let is_admin = viewer.as_ref().is_some_and(|v| v.has(Role::Admin));
@@ -44,7 +47,8 @@ pub async fn load(slug: &str, source: Option<String>) -> AppResult<CampaignPageD
         .await?
         .into_iter()
         .map(|u| UpdateView {
-            body_html: (u.audience == Audience::Public || may_read_backer_posts).then_some(u.body_html),
+            body_html: (u.audience == Audience::Public || may_read_backer_posts)
+                .then_some(u.body_html),
             id: u.id,
             title: u.title,
             audience: u.audience,
@@ -60,7 +64,11 @@ pub async fn load(slug: &str, source: Option<String>) -> AppResult<CampaignPageD
     let base = &state.settings.public_url;
     Ok(CampaignPageData {
         canonical_url: format!("{base}/c/{}", row.slug),
-        og_image_url: format!("{base}/c/{}/og.png?v={}", row.slug, row.updated_at.timestamp()),
+        og_image_url: format!(
+            "{base}/c/{}/og.png?v={}",
+            row.slug,
+            row.updated_at.timestamp()
+        ),
         cover_url: row.cover_url(),
         goal: row.goal_money(),
         pledged: row.pledged_money(),
@@ -92,6 +100,8 @@ pub async fn load(slug: &str, source: Option<String>) -> AppResult<CampaignPageD
         other_campaigns,
         is_owner,
         viewer_is_backer,
+        viewer_signed_in: viewer.is_some(),
+        viewer_can_moderate: is_owner || is_admin,
     })
 }
 

@@ -48,16 +48,30 @@ fn CampaignView(d: CampaignPageData) -> impl IntoView {
     let now = Utc::now();
     let left = time_left(d.state, d.ends_at, now);
     let pct = super::model::percent(d.pledged, d.goal);
-    let next_stretch = d.stretch_goals.iter().find(|g| g.amount.minor > d.pledged.minor).cloned();
-    let preview = (!d.state.is_public()).then(|| view! {
-        <p class="banner preview" role="status">{c.preview_banner}</p>
+    let next_stretch = d
+        .stretch_goals
+        .iter()
+        .find(|g| g.amount.minor > d.pledged.minor)
+        .cloned();
+    let preview = (!d.state.is_public()).then(|| {
+        view! {
+            <p class="banner preview" role="status">{c.preview_banner}</p>
+        }
     });
     let final_state = matches!(
         d.state,
-        CampaignState::Succeeded | CampaignState::Failed | CampaignState::Cancelled | CampaignState::Settling | CampaignState::Settled
+        CampaignState::Succeeded
+            | CampaignState::Failed
+            | CampaignState::Cancelled
+            | CampaignState::Settling
+            | CampaignState::Settled
     )
     .then(|| {
-        let class = if matches!(d.state, CampaignState::Failed | CampaignState::Cancelled) { "banner ended bad" } else { "banner ended good" };
+        let class = if matches!(d.state, CampaignState::Failed | CampaignState::Cancelled) {
+            "banner ended bad"
+        } else {
+            "banner ended good"
+        };
         view! { <p class=class role="status">{c.final_note(d.state)}</p> }
     });
     let owner_links = d.is_owner.then(|| {
@@ -158,7 +172,8 @@ fn CampaignView(d: CampaignPageData) -> impl IntoView {
                         </section>
                     })}
                     <Updates d=d.clone()/>
-                    <Comments campaign_id=d.id.clone() count=d.comment_count public=d.state.is_public()/>
+                    <Comments campaign_id=d.id.clone() count=d.comment_count public=d.state.is_public()
+                        signed_in=d.viewer_signed_in can_moderate=d.viewer_can_moderate/>
                 </div>
                 <aside class="campaign-side">
                     <section aria-labelledby="tiers-h">
@@ -210,7 +225,9 @@ fn CampaignView(d: CampaignPageData) -> impl IntoView {
 fn Updates(d: CampaignPageData) -> impl IntoView {
     let c = t().campaign;
     let action = ServerAction::<PostUpdate>::new();
-    let done = Signal::derive(move || matches!(action.value().get(), Some(Ok(_))).then(|| c.update_posted.to_string()));
+    let done = Signal::derive(move || {
+        matches!(action.value().get(), Some(Ok(_))).then(|| c.update_posted.to_string())
+    });
     let form = d.is_owner.then(|| view! {
         <details class="compose">
             <summary>{c.post_update}</summary>
@@ -254,18 +271,25 @@ fn Updates(d: CampaignPageData) -> impl IntoView {
 }
 
 #[component]
-fn Comments(campaign_id: String, count: u64, public: bool) -> impl IntoView {
+fn Comments(
+    campaign_id: String,
+    count: u64,
+    public: bool,
+    signed_in: bool,
+    can_moderate: bool,
+) -> impl IntoView {
     let c = t().campaign;
     let post = ServerAction::<PostComment>::new();
     let hide = ServerAction::<HideComment>::new();
     let report = ServerAction::<ReportComment>::new();
-    let session = crate::ui::use_session();
     let id = campaign_id.clone();
     let list = Resource::new(
         move || (post.version().get(), hide.version().get()),
         move |_| talk::list_comments(id.clone(), None),
     );
-    let reported = Signal::derive(move || matches!(report.value().get(), Some(Ok(()))).then(|| c.reported.to_string()));
+    let reported = Signal::derive(move || {
+        matches!(report.value().get(), Some(Ok(()))).then(|| c.reported.to_string())
+    });
     let cid = campaign_id.clone();
     let compose = move |parent: Option<String>, label: &'static str| {
         let cid = cid.clone();
@@ -285,19 +309,11 @@ fn Comments(campaign_id: String, count: u64, public: bool) -> impl IntoView {
     view! {
         <section id="comments" aria-labelledby="comments-h">
             <h2 id="comments-h">{c.comments}" ("{count}")"</h2>
-            <Transition fallback=|| ()>
-                {move || {
-                    let compose_top = compose_top.clone();
-                    Suspend::new(async move {
-                        let signed_in = session.info.await.ok().and_then(|i| i.viewer).is_some();
-                        match (public, signed_in) {
-                            (false, _) => ().into_any(),
-                            (true, true) => compose_top(None, c.write_comment).into_any(),
-                            (true, false) => view! { <p><a href="/login">{c.login_to_comment}</a></p> }.into_any(),
-                        }
-                    })
-                }}
-            </Transition>
+            {match (public, signed_in) {
+                (false, _) => ().into_any(),
+                (true, true) => compose_top(None, c.write_comment).into_any(),
+                (true, false) => view! { <p><a href="/login">{c.login_to_comment}</a></p> }.into_any(),
+            }}
             <FormError error=error_of(post.value())/>
             <FormStatus message=reported/>
             <Transition fallback=move || view! { <p class="muted">{t().loading}</p> }>
@@ -313,12 +329,13 @@ fn Comments(campaign_id: String, count: u64, public: bool) -> impl IntoView {
                                 let replies: Vec<_> = comments.iter().filter(|r| r.parent.as_deref() == Some(top.id.as_str())).cloned().collect();
                                 view! {
                                     <li>
-                                        <CommentItem comment=top.clone() hide report/>
+                                        <CommentItem comment=top.clone() hide report signed_in can_moderate/>
                                         {(!replies.is_empty()).then(|| view! {
                                             <ol class="replies">
-                                                {replies.into_iter().map(|r| view! { <li><CommentItem comment=r hide report/></li> }).collect_view()}
+                                                {replies.into_iter().map(|r| view! { <li><CommentItem comment=r hide report signed_in can_moderate/></li> }).collect_view()}
                                             </ol>
                                         })}
+                                        {signed_in.then(|| view! {
                                         <details class="reply">
                                             <summary>{c.reply}</summary>
                                             <ActionForm action=post attr:class="stack comment-form">
@@ -330,6 +347,7 @@ fn Comments(campaign_id: String, count: u64, public: bool) -> impl IntoView {
                                                 <SubmitButton label=c.post_comment pending=post.pending()/>
                                             </ActionForm>
                                         </details>
+                                        })}
                                     </li>
                                 }
                             }).collect_view()}
@@ -347,6 +365,8 @@ fn CommentItem(
     comment: super::model::CommentView,
     hide: ServerAction<HideComment>,
     report: ServerAction<ReportComment>,
+    signed_in: bool,
+    can_moderate: bool,
 ) -> impl IntoView {
     let c = t().campaign;
     let (report_id, hide_id) = (comment.id.clone(), comment.id.clone());
@@ -365,18 +385,22 @@ fn CommentItem(
                 view! { <p class="comment-body">{comment.body.clone()}</p> }.into_any()
             }}
             <div class="comment-actions">
+                {signed_in.then(|| view! {
                 <ActionForm action=report>
                     <CsrfField/>
                     <input type="hidden" name="comment_id" value=report_id/>
                     <input type="hidden" name="reason" value="reported from the campaign page"/>
                     <button type="submit" class="link-button">{c.report}</button>
                 </ActionForm>
+                })}
+                {can_moderate.then(|| view! {
                 <ActionForm action=hide>
                     <CsrfField/>
                     <input type="hidden" name="comment_id" value=hide_id/>
                     <input type="hidden" name="hidden" value=(!hidden).to_string()/>
-                    <button type="submit" class="link-button moderator-only">{if hidden { c.unhide } else { c.hide }}</button>
+                    <button type="submit" class="link-button">{if hidden { c.unhide } else { c.hide }}</button>
                 </ActionForm>
+                })}
             </div>
         </article>
     }
@@ -601,7 +625,9 @@ fn risk_text(r: &RiskSignal) -> String {
 pub fn UnsubscribePage() -> impl IntoView {
     let c = t().campaign;
     let params = use_params_map();
-    let token = params.with_untracked(|p| p.get("token")).unwrap_or_default();
+    let token = params
+        .with_untracked(|p| p.get("token"))
+        .unwrap_or_default();
     let result = Resource::new(move || token.clone(), talk::unsubscribe_updates);
     view! {
         <Title text=c.unsubscribed_title/>

@@ -23,7 +23,12 @@ pub fn link_hosts(text: &str) -> Vec<String> {
         }
         let rest = &text[i + 3..];
         let end = rest
-            .find(|c: char| matches!(c, '/' | '?' | '#' | ')' | ']' | '"' | '\'' | '<' | '>' | ':') || c.is_whitespace())
+            .find(|c: char| {
+                matches!(
+                    c,
+                    '/' | '?' | '#' | ')' | ']' | '"' | '\'' | '<' | '>' | ':'
+                ) || c.is_whitespace()
+            })
             .unwrap_or(rest.len());
         let host = rest[..end].trim_end_matches('.').to_ascii_lowercase();
         let host = host.strip_prefix("www.").unwrap_or(&host).to_string();
@@ -84,7 +89,9 @@ pub fn account_and_text_signals(
 }
 
 #[cfg(feature = "ssr")]
-pub async fn queue(db: &crate::backend::db::Db) -> crate::error::AppResult<Vec<super::model::ReviewItem>> {
+pub async fn queue(
+    db: &crate::backend::db::Db,
+) -> crate::error::AppResult<Vec<super::model::ReviewItem>> {
     use super::store;
     let mut items = Vec::new();
     for (card, submitted_at, creator_id) in store::in_review(db).await? {
@@ -93,7 +100,12 @@ pub async fn queue(db: &crate::backend::db::Db) -> crate::error::AppResult<Vec<s
         };
         let creator = crate::accounts::store::get_user(db, &creator_id).await?;
         let (age, verified) = creator
-            .map(|u| ((chrono::Utc::now() - u.created_at).num_days(), u.email_verified_at.is_some()))
+            .map(|u| {
+                (
+                    (chrono::Utc::now() - u.created_at).num_days(),
+                    u.email_verified_at.is_some(),
+                )
+            })
             .unwrap_or((0, false));
         let median = store::median_goal(db, row.category, row.currency).await?;
         let mut risks = account_and_text_signals(
@@ -142,8 +154,11 @@ mod tests {
         assert!(s.contains(&RiskSignal::NewAccount { days: 2 }));
         assert!(s.contains(&RiskSignal::UnverifiedEmail));
         assert!(s.contains(&RiskSignal::GoalAboveMedian { ratio_x10: 60 }));
-        assert!(s.contains(&RiskSignal::BadLink { domain: "t.co".into() }));
-        let calm = account_and_text_signals(400, true, 120_000, Some(100_000), &["https://example.com"]);
+        assert!(s.contains(&RiskSignal::BadLink {
+            domain: "t.co".into()
+        }));
+        let calm =
+            account_and_text_signals(400, true, 120_000, Some(100_000), &["https://example.com"]);
         assert!(calm.is_empty(), "{calm:?}");
     }
 }

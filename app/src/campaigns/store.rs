@@ -16,10 +16,23 @@ use crate::money::{Currency, Money};
 use crate::vars;
 
 /// Pledge states that count towards totals and make someone a backer.
-pub const COUNTED_PLEDGES: [&str; 5] = ["authorized", "charging", "paid", "retrying", "charge_failed"];
+pub const COUNTED_PLEDGES: [&str; 5] = [
+    "authorized",
+    "charging",
+    "paid",
+    "retrying",
+    "charge_failed",
+];
 
 /// States anyone may see.
-pub const PUBLIC_STATES: [&str; 6] = ["scheduled", "live", "succeeded", "failed", "settling", "settled"];
+pub const PUBLIC_STATES: [&str; 6] = [
+    "scheduled",
+    "live",
+    "succeeded",
+    "failed",
+    "settling",
+    "settled",
+];
 
 fn problem(p: CampaignProblem) -> AppError {
     AppError::Invalid(Problem::Campaign(p))
@@ -75,12 +88,14 @@ impl CampaignRow {
     }
 }
 
-const CAMPAIGN_FIELDS: &str = "record::id(id) AS id, record::id(creator) AS creator, state, draft, \
+const CAMPAIGN_FIELDS: &str =
+    "record::id(id) AS id, record::id(creator) AS creator, state, draft, \
     valid, title, slug, pitch, story_html, cover, video_url, category, tags, currency, goal, \
     starts_at, ends_at, mode, fee_bps, faq, stretch_goals, milestones, reject_reason, pledged, \
     backers, submitted_at, launched_at, created_at, updated_at";
 
-const CARD_FIELDS: &str = "record::id(id) AS id, slug, title, pitch, cover, category, state, goal, \
+const CARD_FIELDS: &str =
+    "record::id(id) AS id, slug, title, pitch, cover, category, state, goal, \
     currency, pledged, backers, ends_at, creator.display_name AS creator_name, \
     creator.handle AS creator_handle";
 
@@ -151,7 +166,10 @@ pub async fn create(
         ..CampaignDraft::default()
     };
     // A placeholder slug keeps the unique index honest until the creator picks one.
-    let placeholder = format!("draft-{}", crate::backend::security::random_token()[..12].to_lowercase());
+    let placeholder = format!(
+        "draft-{}",
+        crate::backend::security::random_token()[..12].to_lowercase()
+    );
     let row: Option<serde_json::Value> = db
         .row(
             "CREATE campaign SET creator = type::record('user', $creator), state = 'draft', \
@@ -227,7 +245,11 @@ pub async fn save(
     }
     let removed: Vec<&TierView> = existing
         .iter()
-        .filter(|o| !v.tiers.iter().any(|t| t.id.as_deref() == Some(o.id.as_str())))
+        .filter(|o| {
+            !v.tiers
+                .iter()
+                .any(|t| t.id.as_deref() == Some(o.id.as_str()))
+        })
         .collect();
     if removed.iter().any(|t| t.claimed > 0) {
         return Err(problem(CampaignProblem::TierHasBackers));
@@ -285,7 +307,9 @@ pub async fn save(
     match result {
         Ok(()) => Ok(Utc::now()),
         // Two creators claiming one address at the same moment: the index decides.
-        Err(e) if e.to_string().contains("campaign_slug") => Err(problem(CampaignProblem::SlugTaken)),
+        Err(e) if e.to_string().contains("campaign_slug") => {
+            Err(problem(CampaignProblem::SlugTaken))
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -420,7 +444,10 @@ pub async fn history(db: &Db, id: &str) -> AppResult<Vec<(CampaignState, Campaig
             vars!("id" => id),
         )
         .await?;
-    Ok(rows.into_iter().map(|r| (r.from_state, r.to_state, r.actor)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.from_state, r.to_state, r.actor))
+        .collect())
 }
 
 pub async fn by_creator(db: &Db, creator: &str) -> AppResult<Vec<CampaignCard>> {
@@ -475,7 +502,11 @@ pub async fn in_review(db: &Db) -> AppResult<Vec<(CampaignCard, Option<DateTime<
 }
 
 /// The median goal (in minor units, same currency) of public campaigns in a category.
-pub async fn median_goal(db: &Db, category: Category, currency: Currency) -> AppResult<Option<i64>> {
+pub async fn median_goal(
+    db: &Db,
+    category: Category,
+    currency: Currency,
+) -> AppResult<Option<i64>> {
     let goals: Vec<i64> = db
         .rows(
             "SELECT VALUE goal FROM campaign WHERE category = $cat AND currency = $cur \
@@ -487,7 +518,12 @@ pub async fn median_goal(db: &Db, category: Category, currency: Currency) -> App
 }
 
 /// Another campaign whose story or pitch is the same text (copy-paste scams reuse them).
-pub async fn duplicate_of(db: &Db, id: &str, pitch: &str, story_html: &str) -> AppResult<Option<String>> {
+pub async fn duplicate_of(
+    db: &Db,
+    id: &str,
+    pitch: &str,
+    story_html: &str,
+) -> AppResult<Option<String>> {
     let slug: Option<String> = db
         .row(
             "SELECT VALUE slug FROM campaign WHERE id != type::record('campaign', $id) \
@@ -514,19 +550,28 @@ pub async fn search(
 ) -> AppResult<Vec<CampaignCard>> {
     let q = q.trim().to_lowercase();
     let visible = "state IN ['live', 'succeeded', 'settling', 'settled']";
-    let cat = if category.is_some() { "AND category = $cat" } else { "" };
+    let cat = if category.is_some() {
+        "AND category = $cat"
+    } else {
+        ""
+    };
     let order = match sort {
         Sort::Relevance if !q.is_empty() => "score DESC",
-        Sort::Relevance | Sort::MostFunded => "pledged DESC",
+        // Goals come in different currencies, so "most funded" compares share of goal.
+        Sort::Relevance | Sort::MostFunded => "funded DESC",
         Sort::EndingSoon => "ends_at ASC",
         Sort::Newest => "launched_at DESC",
     };
-    let live_only = if sort == Sort::EndingSoon { "AND state = 'live'" } else { "" };
+    let live_only = if sort == Sort::EndingSoon {
+        "AND state = 'live'"
+    } else {
+        ""
+    };
     if q.chars().count() < 2 {
         let vars = vars!("cat" => category.map(|c| c.key()), "limit" => limit);
         let sql = format!(
-            "SELECT {CARD_FIELDS}, launched_at FROM campaign WHERE {visible} {live_only} {cat} \
-             ORDER BY {order} LIMIT $limit"
+            "SELECT {CARD_FIELDS}, launched_at, pledged / goal AS funded FROM campaign \
+             WHERE {visible} {live_only} {cat} ORDER BY {order} LIMIT $limit"
         );
         let rows: Vec<CardRow> = db.rows(&sql, vars).await?;
         return Ok(rows.into_iter().map(Into::into).collect());
@@ -538,7 +583,10 @@ pub async fn search(
         search_text: String,
     }
     let mut terms: Vec<String> = db
-        .rows("RETURN search::analyze('campaign_text', $q)", vars!("q" => q))
+        .rows(
+            "RETURN search::analyze('campaign_text', $q)",
+            vars!("q" => q),
+        )
         .await?;
     terms.sort();
     terms.dedup();
@@ -546,7 +594,7 @@ pub async fn search(
         return Ok(Vec::new());
     }
     let sql = format!(
-        "SELECT {CARD_FIELDS}, launched_at, search_text, search::score(1) AS score FROM campaign
+        "SELECT {CARD_FIELDS}, launched_at, pledged / goal AS funded, search_text, search::score(1) AS score FROM campaign
          WHERE search_text @1,OR@ $terms AND {visible} {live_only} {cat}
          ORDER BY {order} LIMIT 200"
     );
@@ -607,7 +655,12 @@ pub async fn count_visit(db: &Db, campaign: &str, source: &str) -> Result<(), Db
 pub async fn pledge_stats(
     db: &Db,
     campaign: &str,
-) -> AppResult<(Vec<(DateTime<Utc>, i64)>, Vec<(String, u64)>, Vec<(String, u64)>, Vec<(String, u64)>)> {
+) -> AppResult<(
+    Vec<(DateTime<Utc>, i64)>,
+    Vec<(String, u64)>,
+    Vec<(String, u64)>,
+    Vec<(String, u64)>,
+)> {
     #[derive(Deserialize)]
     struct Day {
         day: DateTime<Utc>,

@@ -16,11 +16,20 @@ mod ssr {
     pub use super::super::model::{Audience, CampaignProblem};
     pub use super::super::{store, talk_store};
     pub use crate::accounts::model::Role;
-    pub use crate::backend::request::{check_csrf, request_lang, require_viewer, respond, state, viewer};
     pub use crate::backend::rate_limit;
+    pub use crate::backend::request::{
+        check_csrf, request_lang, require_viewer, respond, state, viewer,
+    };
     pub use crate::i18n::Lang;
 
-    pub fn update_mail(lang: Lang, campaign: &str, title: &str, body: &str, link: &str, unsubscribe: &str) -> (String, String) {
+    pub fn update_mail(
+        lang: Lang,
+        campaign: &str,
+        title: &str,
+        body: &str,
+        link: &str,
+        unsubscribe: &str,
+    ) -> (String, String) {
         match lang {
             Lang::En => (
                 format!("{campaign}: {title}"),
@@ -61,7 +70,9 @@ pub async fn post_update(
             }
             let title = title.trim().to_string();
             let body_chars = body.trim().chars().count();
-            if !(1..=120).contains(&title.chars().count()) || !(1..=UPDATE_MAX_CHARS).contains(&body_chars) {
+            if !(1..=120).contains(&title.chars().count())
+                || !(1..=UPDATE_MAX_CHARS).contains(&body_chars)
+            {
                 return Err(problem(CampaignProblem::UpdateLength));
             }
             let audience = if backers_only.is_some_and(|v| !v.is_empty() && v != "false") {
@@ -78,9 +89,12 @@ pub async fn post_update(
             let link = format!("{base}/c/{}#updates", row.slug);
             tokio::spawn(async move {
                 for (_, email, token) in recipients {
-                    let Ok(to) = crate::accounts::model::Email::parse(&email) else { continue };
+                    let Ok(to) = crate::accounts::model::Email::parse(&email) else {
+                        continue;
+                    };
                     let unsubscribe = format!("{base}/unsubscribe/{token}");
-                    let (subject, text) = update_mail(lang, &row.title, &title, body.trim(), &link, &unsubscribe);
+                    let (subject, text) =
+                        update_mail(lang, &row.title, &title, body.trim(), &link, &unsubscribe);
                     if let Err(e) = state.mailer.send(&to, &subject, &text).await {
                         tracing::warn!(error = %e, "update mail failed");
                     }
@@ -94,12 +108,17 @@ pub async fn post_update(
 
 /// The newest threads of a campaign the viewer may see.
 #[server(endpoint = "list_comments")]
-pub async fn list_comments(campaign_id: String, limit: Option<usize>) -> Result<Vec<CommentView>, AppError> {
+pub async fn list_comments(
+    campaign_id: String,
+    limit: Option<usize>,
+) -> Result<Vec<CommentView>, AppError> {
     use ssr::*;
     respond(
         async {
             let state = state()?;
-            let row = store::get(&state.db, &campaign_id).await?.ok_or(AppError::NotFound)?;
+            let row = store::get(&state.db, &campaign_id)
+                .await?
+                .ok_or(AppError::NotFound)?;
             let viewer = viewer().await?;
             let is_owner = viewer.as_ref().is_some_and(|v| v.id == row.creator);
             let moderator = is_owner || viewer.as_ref().is_some_and(|v| v.has(Role::Admin));
@@ -126,7 +145,9 @@ pub async fn post_comment(
             check_csrf(&csrf).await?;
             let viewer = require_viewer().await?;
             let state = state()?;
-            let row = store::get(&state.db, &campaign_id).await?.ok_or(AppError::NotFound)?;
+            let row = store::get(&state.db, &campaign_id)
+                .await?
+                .ok_or(AppError::NotFound)?;
             if !row.state.is_public() {
                 return Err(AppError::NotFound);
             }
@@ -142,8 +163,14 @@ pub async fn post_comment(
                     _ => return Err(AppError::NotFound),
                 }
             }
-            rate_limit::hit(&state.db, &format!("comment:{}", viewer.id), rate_limit::COMMENT_PER_USER).await?;
-            talk_store::create_comment(&state.db, &row.id, &viewer.id, parent.as_deref(), body).await
+            rate_limit::hit(
+                &state.db,
+                &format!("comment:{}", viewer.id),
+                rate_limit::COMMENT_PER_USER,
+            )
+            .await?;
+            talk_store::create_comment(&state.db, &row.id, &viewer.id, parent.as_deref(), body)
+                .await
         }
         .await,
     )
@@ -161,7 +188,9 @@ pub async fn hide_comment(csrf: String, comment_id: String, hidden: bool) -> Res
             let (campaign, _) = talk_store::comment_target(&state.db, &comment_id)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            let row = store::get(&state.db, &campaign).await?.ok_or(AppError::NotFound)?;
+            let row = store::get(&state.db, &campaign)
+                .await?
+                .ok_or(AppError::NotFound)?;
             if row.creator != viewer.id && !viewer.has(Role::Admin) {
                 return Err(AppError::Forbidden);
             }
@@ -172,7 +201,11 @@ pub async fn hide_comment(csrf: String, comment_id: String, hidden: bool) -> Res
 }
 
 #[server(endpoint = "report_comment")]
-pub async fn report_comment(csrf: String, comment_id: String, reason: String) -> Result<(), AppError> {
+pub async fn report_comment(
+    csrf: String,
+    comment_id: String,
+    reason: String,
+) -> Result<(), AppError> {
     use ssr::*;
     respond(
         async {

@@ -47,7 +47,10 @@ pub async fn create_update(
 
 /// Backers to mail about an update: id, address, and the secret of their unsubscribe link
 /// (created on first use). Those who unsubscribed are left out.
-pub async fn update_recipients(db: &Db, campaign: &str) -> AppResult<Vec<(String, String, String)>> {
+pub async fn update_recipients(
+    db: &Db,
+    campaign: &str,
+) -> AppResult<Vec<(String, String, String)>> {
     #[derive(Deserialize)]
     struct Row {
         id: String,
@@ -164,7 +167,11 @@ pub async fn comments(
         .map(|r| CommentView {
             is_backer: backers.contains(&r.author),
             is_creator: r.author == creator,
-            body: if r.hidden && !moderator { String::new() } else { r.body },
+            body: if r.hidden && !moderator {
+                String::new()
+            } else {
+                r.body
+            },
             id: r.id,
             parent: r.parent,
             author_handle: r.author_handle,

@@ -80,7 +80,9 @@ pub struct CampaignText {
     pub hint_tags: &'static str,
     pub hint_video: &'static str,
     pub hours_left: &'static str,
-    pub how_it_works: &'static str,
+    pub backers_label: &'static str,
+    pub launch: &'static str,
+    pub deadline: &'static str,
     pub left: &'static str,
     pub link_copied: &'static str,
     pub login_to_comment: &'static str,
@@ -215,11 +217,15 @@ impl CampaignText {
     }
     /// The banner over a campaign that has ended.
     pub fn final_note(&self, s: CampaignState) -> String {
-        format!("{} · {}", self.state_label(s), match s {
-            CampaignState::Failed => self.ended_failed,
-            CampaignState::Cancelled => self.ended_cancelled,
-            _ => self.ended_funded,
-        })
+        format!(
+            "{} · {}",
+            self.state_label(s),
+            match s {
+                CampaignState::Failed => self.ended_failed,
+                CampaignState::Cancelled => self.ended_cancelled,
+                _ => self.ended_funded,
+            }
+        )
     }
     pub fn problem(&self, p: CampaignProblem) -> &'static str {
         (self.problems)(p)
@@ -302,7 +308,9 @@ pub static EN: CampaignText = CampaignText {
     hint_tags: "Up to 8, separated by commas.",
     hint_video: "An https:// link to your video (YouTube, Bilibili, Vimeo…).",
     hours_left: " hours left",
-    how_it_works: "How it works",
+    backers_label: "Backers",
+    launch: "Launch",
+    deadline: "Deadline",
     left: "left",
     link_copied: "Link copied.",
     login_to_comment: "Log in to join the conversation",
@@ -501,7 +509,8 @@ pub static ZH: CampaignText = CampaignText {
     field_video: "视频链接",
     for_backers: "仅支持者",
     forecast: "筹款预测",
-    forecast_note: "根据目前的认筹数据拟合；区间表示最终金额十次中有八次会落在其中。早期预测不确定性较大。",
+    forecast_note:
+        "根据目前的认筹数据拟合；区间表示最终金额十次中有八次会落在其中。早期预测不确定性较大。",
     forecast_probability: "达成目标的概率：",
     forecast_range: "可能区间：",
     funding: "筹款",
@@ -519,7 +528,9 @@ pub static ZH: CampaignText = CampaignText {
     hint_tags: "最多 8 个，用逗号分隔。",
     hint_video: "视频的 https:// 链接（YouTube、哔哩哔哩、Vimeo 等）。",
     hours_left: " 小时后结束",
-    how_it_works: "原理说明",
+    backers_label: "支持者",
+    launch: "上线",
+    deadline: "截止",
     left: "剩余",
     link_copied: "链接已复制。",
     login_to_comment: "登录后参与讨论",
@@ -613,10 +624,25 @@ pub static ZH: CampaignText = CampaignText {
     ended_cancelled: "该项目已取消。",
     categories: ["课程", "图书", "社群", "工作坊"],
     modes: ["全有或全无", "灵活筹款", "里程碑发放"],
-    mode_helps: ["只有在截止前达成目标才会扣款。", "支持者立即付款，筹得多少即获得多少。", "资金由平台托管，按阶段发放给你。"],
+    mode_helps: [
+        "只有在截止前达成目标才会扣款。",
+        "支持者立即付款，筹得多少即获得多少。",
+        "资金由平台托管，按阶段发放给你。",
+    ],
     grants: ["无额外权限", "课程", "社群"],
     sorts: ["最相关", "即将结束", "最新", "筹款最多"],
-    states: ["草稿", "审核中", "需修改", "已排期", "进行中", "筹款成功", "未达目标", "已取消", "结算中", "已结算"],
+    states: [
+        "草稿",
+        "审核中",
+        "需修改",
+        "已排期",
+        "进行中",
+        "筹款成功",
+        "未达目标",
+        "已取消",
+        "结算中",
+        "已结算",
+    ],
     problems: zh_problem,
 };
 

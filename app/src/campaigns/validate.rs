@@ -98,7 +98,10 @@ pub fn validate(
     let video = d.video_url.trim();
     let video_url = if video.is_empty() {
         None
-    } else if video.starts_with("https://") && video.len() <= 300 && !video.contains(char::is_whitespace) {
+    } else if video.starts_with("https://")
+        && video.len() <= 300
+        && !video.contains(char::is_whitespace)
+    {
         Some(video.to_string())
     } else {
         flag(P::VideoUrl);
@@ -243,8 +246,7 @@ pub fn validate(
     }
 
     if d.faq.len() > 20
-        || d
-            .faq
+        || d.faq
             .iter()
             .any(|f| chars(&f.question) == 0 || chars(&f.answer) == 0)
     {
@@ -252,25 +254,23 @@ pub fn validate(
     }
 
     match (goal, start, end) {
-        (Some(goal), Some(starts_on), Some(ends_on)) if problems.is_empty() => {
-            Ok(ValidCampaign {
-                title: d.title.trim().to_string(),
-                slug,
-                pitch: d.pitch.trim().to_string(),
-                story: d.story.clone(),
-                video_url,
-                category: d.category,
-                tags,
-                goal,
-                starts_on,
-                ends_on,
-                mode: d.mode,
-                faq: d.faq.clone(),
-                tiers,
-                stretch_goals,
-                milestones,
-            })
-        }
+        (Some(goal), Some(starts_on), Some(ends_on)) if problems.is_empty() => Ok(ValidCampaign {
+            title: d.title.trim().to_string(),
+            slug,
+            pitch: d.pitch.trim().to_string(),
+            story: d.story.clone(),
+            video_url,
+            category: d.category,
+            tags,
+            goal,
+            starts_on,
+            ends_on,
+            mode: d.mode,
+            faq: d.faq.clone(),
+            tiers,
+            stretch_goals,
+            milestones,
+        }),
         _ => Err(problems),
     }
 }
@@ -320,22 +320,46 @@ mod tests {
 
     #[test]
     fn goals_must_be_positive_and_sane() {
-        for (goal, p) in [("0", P::GoalAmount), ("-5", P::GoalAmount), ("abc", P::GoalAmount), ("999999999999", P::GoalTooHigh)] {
-            let d = CampaignDraft { goal: goal.into(), ..good() };
+        for (goal, p) in [
+            ("0", P::GoalAmount),
+            ("-5", P::GoalAmount),
+            ("abc", P::GoalAmount),
+            ("999999999999", P::GoalTooHigh),
+        ] {
+            let d = CampaignDraft {
+                goal: goal.into(),
+                ..good()
+            };
             assert!(problems(&d).contains(&p), "{goal}");
         }
     }
 
     #[test]
     fn dates_must_be_ordered_and_within_sixty_days() {
-        let d = CampaignDraft { ends_on: "2026-11-20".into(), ..good() };
+        let d = CampaignDraft {
+            ends_on: "2026-11-20".into(),
+            ..good()
+        };
         assert!(problems(&d).contains(&P::EndBeforeStart));
-        let d = CampaignDraft { ends_on: "2027-02-01".into(), ..good() };
+        let d = CampaignDraft {
+            ends_on: "2027-02-01".into(),
+            ..good()
+        };
         assert!(problems(&d).contains(&P::Duration));
-        let d = CampaignDraft { starts_on: "2026-11-01".into(), ends_on: "2026-11-30".into(), ..good() };
+        let d = CampaignDraft {
+            starts_on: "2026-11-01".into(),
+            ends_on: "2026-11-30".into(),
+            ..good()
+        };
         assert!(problems(&d).contains(&P::StartInPast));
-        assert!(validate(&d, today(), false).is_ok(), "approved campaigns keep their past start");
-        let d = CampaignDraft { starts_on: "24/11/2026".into(), ..good() };
+        assert!(
+            validate(&d, today(), false).is_ok(),
+            "approved campaigns keep their past start"
+        );
+        let d = CampaignDraft {
+            starts_on: "24/11/2026".into(),
+            ..good()
+        };
         assert!(problems(&d).contains(&P::BadDate));
     }
 
@@ -357,11 +381,22 @@ mod tests {
 
     #[test]
     fn milestones_must_share_out_all_funds_after_the_deadline() {
-        let mut d = CampaignDraft { mode: CampaignMode::Milestone, ..good() };
+        let mut d = CampaignDraft {
+            mode: CampaignMode::Milestone,
+            ..good()
+        };
         assert!(problems(&d).contains(&P::MilestonesMissing));
         d.milestones = vec![
-            MilestoneDraft { share: "40".into(), description: "Chapters 1-4".into(), due: "2027-01-31".into() },
-            MilestoneDraft { share: "50%".into(), description: "The rest".into(), due: "2027-03-31".into() },
+            MilestoneDraft {
+                share: "40".into(),
+                description: "Chapters 1-4".into(),
+                due: "2027-01-31".into(),
+            },
+            MilestoneDraft {
+                share: "50%".into(),
+                description: "The rest".into(),
+                due: "2027-03-31".into(),
+            },
         ];
         assert!(problems(&d).contains(&P::MilestoneShares));
         d.milestones[1].share = "60".into();
@@ -374,8 +409,14 @@ mod tests {
     fn stretch_goals_lie_above_the_goal_and_come_sorted() {
         let mut d = good();
         d.stretch_goals = vec![
-            StretchDraft { amount: "9000".into(), title: "Video lessons".into() },
-            StretchDraft { amount: "7000".into(), title: "Workbook".into() },
+            StretchDraft {
+                amount: "9000".into(),
+                title: "Video lessons".into(),
+            },
+            StretchDraft {
+                amount: "7000".into(),
+                title: "Workbook".into(),
+            },
         ];
         let v = validate(&d, today(), true).unwrap();
         assert_eq!(v.stretch_goals[0].title, "Workbook");
@@ -387,25 +428,46 @@ mod tests {
     fn every_problem_is_listed_at_once() {
         let d = CampaignDraft::default();
         let p = problems(&d);
-        for expected in [P::TitleLength, P::SlugFormat, P::PitchLength, P::GoalAmount, P::BadDate, P::NoTiers] {
+        for expected in [
+            P::TitleLength,
+            P::SlugFormat,
+            P::PitchLength,
+            P::GoalAmount,
+            P::BadDate,
+            P::NoTiers,
+        ] {
             assert!(p.contains(&expected), "{expected:?} missing from {p:?}");
         }
     }
 
     #[test]
     fn incomplete_faq_and_bad_video_links_are_refused() {
-        let d = CampaignDraft { faq: vec![FaqItem { question: "When?".into(), answer: " ".into() }], ..good() };
+        let d = CampaignDraft {
+            faq: vec![FaqItem {
+                question: "When?".into(),
+                answer: " ".into(),
+            }],
+            ..good()
+        };
         assert!(problems(&d).contains(&P::FaqIncomplete));
-        let d = CampaignDraft { video_url: "javascript:alert(1)".into(), ..good() };
+        let d = CampaignDraft {
+            video_url: "javascript:alert(1)".into(),
+            ..good()
+        };
         assert!(problems(&d).contains(&P::VideoUrl));
     }
 
     #[test]
     fn slugs_are_made_from_titles_and_checked() {
-        assert_eq!(slugify("  Rust for the Web!  2nd ed. "), "rust-for-the-web-2nd-ed");
+        assert_eq!(
+            slugify("  Rust for the Web!  2nd ed. "),
+            "rust-for-the-web-2nd-ed"
+        );
         assert_eq!(slugify("机器学习"), "");
         assert!(valid_slug("rust-101"));
-        for bad in ["ab", "-rust", "rust-", "ru--st", "Rust", "rust web", "<script>"] {
+        for bad in [
+            "ab", "-rust", "rust-", "ru--st", "Rust", "rust web", "<script>",
+        ] {
             assert!(!valid_slug(bad), "{bad}");
         }
         assert_eq!(parse_tags("Rust, web，Rust ,  "), vec!["rust", "web"]);

@@ -89,7 +89,8 @@ pub fn ShareButton(url: String, title: String) -> impl IntoView {
     let encoded_url = crate::ui::url_encode(&url);
     let encoded_text = crate::ui::url_encode(&title);
     let x = format!("https://x.com/intent/post?url={encoded_url}&text={encoded_text}");
-    let weibo = format!("https://service.weibo.com/share/share.php?url={encoded_url}&title={encoded_text}");
+    let weibo =
+        format!("https://service.weibo.com/share/share.php?url={encoded_url}&title={encoded_text}");
     let mail = format!("mailto:?subject={encoded_text}&body={encoded_url}");
     let (share_url, share_title) = (url.clone(), title.clone());
     let on_share = move |_| {
@@ -103,7 +104,7 @@ pub fn ShareButton(url: String, title: String) -> impl IntoView {
             <a class="share-link" href=weibo rel="noopener" target="_blank">{c.weibo}</a>
             <a class="share-link" href=mail>{c.email}</a>
             <input class="share-url" readonly value=url aria-label=c.share_link_label/>
-            <p class="form-status" role="status">{move || status.get()}</p>
+            <p class="share-status" role="status">{move || status.get()}</p>
         </div>
     }
 }
@@ -118,7 +119,9 @@ fn share_natively(title: &str, url: &str) -> bool {
     };
     let navigator: JsValue = window.navigator().into();
     let get = |obj: &JsValue, key: &str| js_sys::Reflect::get(obj, &JsValue::from_str(key)).ok();
-    if let Some(share) = get(&navigator, "share").and_then(|f| f.dyn_into::<js_sys::Function>().ok()) {
+    if let Some(share) =
+        get(&navigator, "share").and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+    {
         let data = js_sys::Object::new();
         let _ = js_sys::Reflect::set(&data, &"title".into(), &title.into());
         let _ = js_sys::Reflect::set(&data, &"url".into(), &url.into());
@@ -127,7 +130,9 @@ fn share_natively(title: &str, url: &str) -> bool {
         }
     }
     if let Some(clipboard) = get(&navigator, "clipboard") {
-        if let Some(write) = get(&clipboard, "writeText").and_then(|f| f.dyn_into::<js_sys::Function>().ok()) {
+        if let Some(write) =
+            get(&clipboard, "writeText").and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        {
             let _ = write.call1(&clipboard, &url.into());
         }
     }

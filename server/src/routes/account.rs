@@ -59,10 +59,13 @@ pub async fn upload_avatar(
     {
         return back("rate");
     }
-    let (bytes, ext) = match super::upload::read_image_form(&mut multipart, "avatar", AVATAR_MAX_BYTES, &csrf).await {
-        Ok(image) => image,
-        Err(outcome) => return back(outcome),
-    };
+    let (bytes, ext) =
+        match super::upload::read_image_form(&mut multipart, "avatar", AVATAR_MAX_BYTES, &csrf)
+            .await
+        {
+            Ok(image) => image,
+            Err(outcome) => return back(outcome),
+        };
     let file = format!("{}.{ext}", random_token());
     let dir = state.settings.media_dir.join("avatars");
     if let Err(e) = tokio::fs::write(dir.join(&file), &bytes).await {

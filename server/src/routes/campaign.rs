@@ -27,7 +27,9 @@ pub async fn upload_cover(
     session: Session,
     mut multipart: Multipart,
 ) -> Response {
-    let back = |outcome: &str| Redirect::to(&format!("/campaigns/{id}/edit?cover={outcome}")).into_response();
+    let back = |outcome: &str| {
+        Redirect::to(&format!("/campaigns/{id}/edit?cover={outcome}")).into_response()
+    };
     let Ok(Some(user_id)) = session.get::<String>(USER_KEY).await else {
         return Redirect::to("/login").into_response();
     };
@@ -40,16 +42,22 @@ pub async fn upload_cover(
     if !owner && !admin {
         return StatusCode::NOT_FOUND.into_response();
     }
-    if app::backend::rate_limit::hit(&state.db, &format!("upload:{user_id}"), app::backend::rate_limit::UPLOAD_PER_USER)
-        .await
-        .is_err()
+    if app::backend::rate_limit::hit(
+        &state.db,
+        &format!("upload:{user_id}"),
+        app::backend::rate_limit::UPLOAD_PER_USER,
+    )
+    .await
+    .is_err()
     {
         return back("rate");
     }
-    let (bytes, ext) = match super::upload::read_image_form(&mut multipart, "cover", COVER_MAX_BYTES, &csrf).await {
-        Ok(image) => image,
-        Err(outcome) => return back(outcome),
-    };
+    let (bytes, ext) =
+        match super::upload::read_image_form(&mut multipart, "cover", COVER_MAX_BYTES, &csrf).await
+        {
+            Ok(image) => image,
+            Err(outcome) => return back(outcome),
+        };
     let file = format!("{}.{ext}", app::backend::security::random_token());
     let dir = state.settings.media_dir.join("covers");
     if let Err(e) = tokio::fs::write(dir.join(&file), &bytes).await {
@@ -87,7 +95,10 @@ pub async fn og_image(State(state): State<AppState>, Path(slug): Path<String>) -
         }
         other => c.state_label(other).to_string(),
     };
-    let (pledged, goal) = (row.pledged_money().to_string(), row.goal_money().to_string());
+    let (pledged, goal) = (
+        row.pledged_money().to_string(),
+        row.goal_money().to_string(),
+    );
     let pct = percent(row.pledged_money(), row.goal_money());
     let (title, backers) = (row.title.clone(), row.backers);
     // Rendering is CPU work; keep it off the async workers.

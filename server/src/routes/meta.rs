@@ -42,7 +42,10 @@ pub async fn sitemap(State(state): State<AppState>) -> impl IntoResponse {
     let mut entries: Vec<(String, Option<String>)> = urls.into_iter().map(|u| (u, None)).collect();
     match app::campaigns::store::sitemap_entries(&state.db).await {
         Ok(live) => entries.extend(live.into_iter().map(|(slug, at)| {
-            (format!("{base}/c/{slug}"), Some(at.format("%Y-%m-%d").to_string()))
+            (
+                format!("{base}/c/{slug}"),
+                Some(at.format("%Y-%m-%d").to_string()),
+            )
         })),
         Err(e) => tracing::warn!(error = ?e, "sitemap: listing campaigns failed"),
     }
@@ -52,8 +55,13 @@ pub async fn sitemap(State(state): State<AppState>) -> impl IntoResponse {
 "#,
     );
     for (url, lastmod) in entries {
-        let lastmod = lastmod.map(|d| format!("<lastmod>{d}</lastmod>")).unwrap_or_default();
-        xml.push_str(&format!("  <url><loc>{}</loc>{lastmod}</url>\n", xml_escape(&url)));
+        let lastmod = lastmod
+            .map(|d| format!("<lastmod>{d}</lastmod>"))
+            .unwrap_or_default();
+        xml.push_str(&format!(
+            "  <url><loc>{}</loc>{lastmod}</url>\n",
+            xml_escape(&url)
+        ));
     }
     xml.push_str("</urlset>\n");
     (

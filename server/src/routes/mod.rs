@@ -32,7 +32,8 @@ pub fn plain_routes(state: &AppState) -> Router<AppState> {
         )
         .route(
             "/campaigns/{id}/cover",
-            post(campaign::upload_cover).layer(DefaultBodyLimit::max(campaign::COVER_MAX_BYTES * 2)),
+            post(campaign::upload_cover)
+                .layer(DefaultBodyLimit::max(campaign::COVER_MAX_BYTES * 2)),
         )
         .route("/c/{slug}/og.png", get(campaign::og_image))
         .nest_service(
