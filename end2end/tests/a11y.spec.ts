@@ -2,7 +2,7 @@
 
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
-import { gotoReady, newUser, signUp } from './helpers';
+import { ADMIN, gotoReady, logIn, newUser, signUp } from './helpers';
 
 const BLOCKING = new Set(['serious', 'critical']);
 
@@ -24,7 +24,7 @@ async function expectNoSeriousViolations(page: Page, label: string) {
   expect(blocking.map((v) => `${v.impact}: ${v.id} (${v.nodes.length} nodes)`), `axe on ${label}`).toEqual([]);
 }
 
-for (const path of ['/', '/signup', '/login', '/forgot']) {
+for (const path of ['/', '/signup', '/login', '/forgot', '/discover', '/discover?q=rust', '/c/reliable-rust-web-services', '/c/mechanics-self-study']) {
   test(`axe: ${path}`, async ({ page }) => {
     await gotoReady(page, path);
     await expectNoSeriousViolations(page, path);
@@ -45,4 +45,23 @@ test('axe: /settings and a public profile', async ({ page }) => {
 
   await gotoReady(page, `/u/${user.handle}`);
   await expectNoSeriousViolations(page, 'a public profile');
+});
+
+test('axe: the campaign editor, my campaigns, the dashboard and the review queue', async ({ page }) => {
+  await logIn(page, 'lin.wei@cohort.local', 'cohort-demo-pass');
+  await gotoReady(page, '/campaigns');
+  await expectNoSeriousViolations(page, '/campaigns');
+  const edit = page.getByRole('link', { name: 'Edit' }).first();
+  const editHref = await edit.getAttribute('href');
+  await gotoReady(page, editHref!);
+  await expectNoSeriousViolations(page, 'the campaign editor');
+  await gotoReady(page, editHref!.replace(/\/edit$/, '/dashboard'));
+  await expectNoSeriousViolations(page, 'the dashboard');
+
+  const context = await page.context().browser()!.newContext();
+  const admin = await context.newPage();
+  await logIn(admin, ADMIN.email, ADMIN.password);
+  await gotoReady(admin, '/admin/review');
+  await expectNoSeriousViolations(admin, '/admin/review');
+  await context.close();
 });

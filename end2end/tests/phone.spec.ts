@@ -3,7 +3,7 @@
 import { expect, test } from '@playwright/test';
 import { gotoReady } from './helpers';
 
-for (const path of ['/', '/signup']) {
+for (const path of ['/', '/signup', '/discover', '/c/reliable-rust-web-services', '/c/sql-for-analysts']) {
   test(`no horizontal overflow at 360 px: ${path}`, async ({ page }) => {
     await gotoReady(page, path);
     expect(page.viewportSize()?.width).toBe(360);

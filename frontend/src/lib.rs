@@ -1,5 +1,9 @@
 //! The WebAssembly entry point: hydrates the server-rendered page.
 
+// Leptos view types of the larger pages (campaign editor, campaign page) nest deeper than
+// rustc's default limit allows when computing their layout.
+#![recursion_limit = "512"]
+
 use wasm_bindgen::prelude::wasm_bindgen;
 
 #[wasm_bindgen]

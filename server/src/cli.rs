@@ -6,6 +6,7 @@ pub const USAGE: &str = "Usage:
   server create-admin EMAIL   make EMAIL an admin (creates the account if needed; the password is
                               COHORT_ADMIN_PASSWORD, or a random one that is printed)
   server migrate              apply database migrations, then exit
+  server seed-bench           fill an empty database with the benchmark data set (bench/campaigns.sh)
   server --help               this text
 
 Configuration comes from the environment: see README.md (COHORT_ADDR, DATABASE_URL, PUBLIC_URL, …).";
@@ -14,6 +15,7 @@ Configuration comes from the environment: see README.md (COHORT_ADDR, DATABASE_U
 pub enum Command {
     Serve { seed_demo: bool },
     SeedDemo,
+    SeedBench,
     CreateAdmin { email: String },
     Migrate,
     Help,
@@ -28,6 +30,7 @@ impl Command {
             ["--seed-demo"] | ["serve", "--seed-demo"] => Ok(Command::Serve { seed_demo: true }),
             ["serve"] => Ok(Command::Serve { seed_demo: false }),
             ["seed-demo"] => Ok(Command::SeedDemo),
+            ["seed-bench"] => Ok(Command::SeedBench),
             ["create-admin", email] => Ok(Command::CreateAdmin {
                 email: email.to_string(),
             }),

@@ -1,6 +1,11 @@
 //! The Cohort server: builds the axum router around the Leptos app and the few routes that are
 //! not server functions (health, metrics, robots, sitemap, language switch, uploads, media).
 
+// Leptos view types of the larger pages (campaign editor, campaign page) nest deeper than
+// rustc's default limit allows when computing their layout.
+#![recursion_limit = "512"]
+
+pub mod bench_seed;
 pub mod cli;
 pub mod jobs;
 pub mod og;

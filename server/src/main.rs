@@ -1,5 +1,9 @@
 //! `server` — run Cohort. `server --help` lists the commands.
 
+// Leptos view types of the larger pages (campaign editor, campaign page) nest deeper than
+// rustc's default limit allows when computing their layout.
+#![recursion_limit = "512"]
+
 use std::process::ExitCode;
 
 use app::backend::config::Settings;
@@ -51,6 +55,10 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
         }
         Command::Migrate => println!("migrations applied"),
         Command::SeedDemo => server::seed::seed_demo(&state).await?,
+        Command::SeedBench => {
+            let outcome = server::bench_seed::seed(&state, Default::default()).await?;
+            println!("{outcome}");
+        }
         Command::CreateAdmin { email } => {
             let outcome = server::seed::create_admin(&state, &email).await?;
             println!("{outcome}");

@@ -1,6 +1,10 @@
 //! Integration tests: the real router on a real port, an in-memory SurrealDB per test, and HTTP
 //! requests the way a browser (or a script) would send them.
 
+// Leptos view types of the larger pages (campaign editor, campaign page) nest deeper than
+// rustc's default limit allows when computing their layout.
+#![recursion_limit = "512"]
+
 mod campaign_api;
 mod support;
 

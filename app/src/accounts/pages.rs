@@ -10,15 +10,9 @@ use super::model::Role;
 use crate::error::AppError;
 use crate::i18n::t;
 use crate::ui::{
-    url_encode, use_session, CsrfField, Field, FormError, FormStatus, NotFound, SubmitButton,
-    TextArea,
+    error_of, url_encode, use_session, CsrfField, Field, FormError, FormStatus, NotFound,
+    SubmitButton, TextArea,
 };
-
-fn error_of<T: 'static>(
-    value: impl Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
-) -> Signal<Option<AppError>> {
-    Signal::derive(move || value.get().and_then(|r| r.err()))
-}
 
 #[component]
 pub fn SignupPage() -> impl IntoView {

@@ -375,3 +375,21 @@ pub async fn campaign_dashboard(id: String) -> Result<DashboardData, AppError> {
         .await,
     )
 }
+
+/// The live numbers of a public campaign, polled by its page so progress moves while it is open.
+#[server(endpoint = "campaign_progress")]
+pub async fn campaign_progress(id: String) -> Result<(crate::money::Money, u64), AppError> {
+    use ssr::*;
+    respond(
+        async {
+            let row = store::get(&state()?.db, &id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            if !row.state.is_public() {
+                return Err(AppError::NotFound);
+            }
+            Ok((row.pledged_money(), row.backers))
+        }
+        .await,
+    )
+}

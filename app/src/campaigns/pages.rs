@@ -13,13 +13,7 @@ use super::talk::{self, HideComment, PostComment, PostUpdate, ReportComment};
 use super::widgets::{short_date, time_left, CardGrid, ProgressBar, ShareButton};
 use crate::error::AppError;
 use crate::i18n::t;
-use crate::ui::{CsrfField, FormError, FormStatus, NotFound, SubmitButton};
-
-fn error_of<T: 'static>(
-    value: impl Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
-) -> Signal<Option<AppError>> {
-    Signal::derive(move || value.get().and_then(|r| r.err()))
-}
+use crate::ui::{error_of, CsrfField, FormError, FormStatus, NotFound, SubmitButton};
 
 #[component]
 pub fn CampaignPage() -> impl IntoView {
@@ -47,7 +41,12 @@ fn CampaignView(d: CampaignPageData) -> impl IntoView {
     let c = s.campaign;
     let now = Utc::now();
     let left = time_left(d.state, d.ends_at, now);
-    let pct = super::model::percent(d.pledged, d.goal);
+    let pledged = RwSignal::new(d.pledged);
+    let backers = RwSignal::new(d.backers);
+    if d.state == CampaignState::Live {
+        super::widgets::poll_progress(d.id.clone(), pledged, backers);
+    }
+    let goal = d.goal;
     let next_stretch = d
         .stretch_goals
         .iter()
@@ -121,10 +120,10 @@ fn CampaignView(d: CampaignPageData) -> impl IntoView {
                     {d.video_url.clone().map(|v| view! { <p><a href=v rel="noopener nofollow">{c.watch_video}</a></p> })}
                 </div>
                 <aside class="campaign-stats" aria-label=c.funding>
-                    <ProgressBar pledged=d.pledged goal=d.goal/>
-                    <p class="stat-big"><strong>{d.pledged.to_string()}</strong></p>
-                    <p class="muted">{c.pledged_of}" "{d.goal.to_string()}" · "{format!("{pct}%")}</p>
-                    <p class="stat"><strong>{d.backers}</strong>" "{c.backers}</p>
+                    <ProgressBar pledged=pledged goal=d.goal/>
+                    <p class="stat-big" aria-live="polite"><strong>{move || pledged.get().to_string()}</strong></p>
+                    <p class="muted">{c.pledged_of}" "{d.goal.to_string()}" · "{move || format!("{}%", super::model::percent(pledged.get(), goal))}</p>
+                    <p class="stat"><strong>{move || backers.get()}</strong>" "{c.backers}</p>
                     <p class="stat"><strong>{left}</strong></p>
                     {next_stretch.map(|g| view! { <p class="stretch-next">{c.next_stretch}" "{g.amount.to_string()}": "{g.title}</p> })}
                     {d.viewer_is_backer.then(|| view! { <p class="badge">{c.you_backed}</p> })}

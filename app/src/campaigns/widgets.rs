@@ -27,16 +27,33 @@ pub fn time_left(state: CampaignState, ends_at: DateTime<Utc>, now: DateTime<Utc
 }
 
 #[component]
-pub fn ProgressBar(pledged: Money, goal: Money) -> impl IntoView {
-    let pct = percent(pledged, goal);
-    let width = format!("width: {}%", pct.min(100));
-    let label = format!("{pct}%");
+pub fn ProgressBar(#[prop(into)] pledged: Signal<Money>, goal: Money) -> impl IntoView {
+    let pct = move || percent(pledged.get(), goal);
     view! {
-        <div class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100"
-            aria-valuenow=pct.min(100).to_string() aria-valuetext=label.clone()>
-            <span class="progress-fill" style=width></span>
+        <div class="progress" role="progressbar" aria-label=t().campaign.progress_label aria-valuemin="0" aria-valuemax="100"
+            aria-valuenow=move || pct().min(100).to_string() aria-valuetext=move || format!("{}%", pct())>
+            <span class="progress-fill" style=move || format!("width: {}%", pct().min(100))></span>
         </div>
     }
+}
+
+/// Keeps `pledged` and `backers` current while the page is open (every 30 s, browser only).
+pub fn poll_progress(id: String, pledged: RwSignal<Money>, backers: RwSignal<u64>) {
+    Effect::new(move |_| {
+        let id = id.clone();
+        let tick = move || {
+            let id = id.clone();
+            leptos::task::spawn_local(async move {
+                if let Ok((p, b)) = super::api::campaign_progress(id).await {
+                    pledged.set(p);
+                    backers.set(b);
+                }
+            });
+        };
+        if let Ok(handle) = set_interval_with_handle(tick, std::time::Duration::from_secs(30)) {
+            on_cleanup(move || handle.clear());
+        }
+    });
 }
 
 #[component]

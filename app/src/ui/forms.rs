@@ -68,6 +68,13 @@ pub fn SubmitButton(label: &'static str, #[prop(into)] pending: Signal<bool>) ->
     }
 }
 
+/// The error of an action's last result, for [`FormError`].
+pub fn error_of<T: 'static>(
+    value: impl Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+) -> Signal<Option<AppError>> {
+    Signal::derive(move || value.get().and_then(|r| r.err()))
+}
+
 /// The error of the last submission, announced to screen readers.
 #[component]
 pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {

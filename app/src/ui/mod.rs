@@ -6,7 +6,7 @@ mod layout;
 pub mod request;
 mod session;
 
-pub use forms::{CsrfField, Field, FormError, FormStatus, SubmitButton, TextArea};
+pub use forms::{error_of, CsrfField, Field, FormError, FormStatus, SubmitButton, TextArea};
 pub use home::HomePage;
 pub use layout::{url_encode, ErrorPage, Footer, Header, NotFound};
 pub use session::{use_session, SessionCtx};

@@ -3,7 +3,6 @@
 use app::accounts::store;
 use app::backend::rate_limit;
 use app::backend::request::{safe_next, CsrfToken};
-use app::backend::security::random_token;
 use app::backend::session_store::USER_KEY;
 use app::backend::AppState;
 use app::i18n::Lang;
@@ -66,18 +65,14 @@ pub async fn upload_avatar(
             Ok(image) => image,
             Err(outcome) => return back(outcome),
         };
-    let file = format!("{}.{ext}", random_token());
     let dir = state.settings.media_dir.join("avatars");
-    if let Err(e) = tokio::fs::write(dir.join(&file), &bytes).await {
-        tracing::error!(error = %e, "writing avatar failed");
+    let db = state.db.clone();
+    let stored = super::upload::store_replacing(&dir, &bytes, ext, |file| async move {
+        store::set_avatar(&db, &user_id, &file).await
+    })
+    .await;
+    if !stored {
         return back("error");
-    }
-    match store::set_avatar(&state.db, &user_id, &file).await {
-        Ok(Some(old)) if !old.contains('/') && !old.contains("..") => {
-            let _ = tokio::fs::remove_file(dir.join(old)).await;
-        }
-        Ok(_) => {}
-        Err(_) => return back("error"),
     }
     back("ok")
 }

@@ -58,18 +58,14 @@ pub async fn upload_cover(
             Ok(image) => image,
             Err(outcome) => return back(outcome),
         };
-    let file = format!("{}.{ext}", app::backend::security::random_token());
     let dir = state.settings.media_dir.join("covers");
-    if let Err(e) = tokio::fs::write(dir.join(&file), &bytes).await {
-        tracing::error!(error = %e, "writing cover failed");
+    let (db, campaign) = (state.db.clone(), id.clone());
+    let stored = super::upload::store_replacing(&dir, &bytes, ext, |file| async move {
+        store::set_cover(&db, &campaign, &file).await
+    })
+    .await;
+    if !stored {
         return back("error");
-    }
-    match store::set_cover(&state.db, &id, &file).await {
-        Ok(Some(old)) if !old.contains('/') && !old.contains("..") => {
-            let _ = tokio::fs::remove_file(dir.join(old)).await;
-        }
-        Ok(_) => {}
-        Err(_) => return back("error"),
     }
     back("ok")
 }

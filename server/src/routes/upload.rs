@@ -54,6 +54,35 @@ pub async fn read_image_form(
     Ok((bytes, ext))
 }
 
+/// Writes an accepted image under `dir` with a fresh random name, records it with `record`
+/// (which answers with the file it replaces), then deletes the replaced file. Returns `false` when
+/// writing or recording failed.
+pub async fn store_replacing<F, Fut>(
+    dir: &std::path::Path,
+    bytes: &[u8],
+    ext: &str,
+    record: F,
+) -> bool
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = Result<Option<String>, app::error::AppError>>,
+{
+    let file = format!("{}.{ext}", app::backend::security::random_token());
+    if let Err(e) = tokio::fs::write(dir.join(&file), bytes).await {
+        tracing::error!(error = %e, dir = %dir.display(), "writing an upload failed");
+        return false;
+    }
+    match record(file).await {
+        // Only plain file names written by us are ever deleted.
+        Ok(Some(old)) if !old.contains('/') && !old.contains("..") => {
+            let _ = tokio::fs::remove_file(dir.join(old)).await;
+            true
+        }
+        Ok(_) => true,
+        Err(_) => false,
+    }
+}
+
 async fn read_limited(
     mut field: axum::extract::multipart::Field<'_>,
     max: usize,

@@ -5,6 +5,17 @@ use serde_json::{json, Value};
 
 use crate::support::{spawn_app, TestApp, PNG_1X1};
 
+/// The campaign's comments as a visitor sees them.
+async fn comments_of(app: &TestApp, id: &str) -> Vec<Value> {
+    let list: Value = app
+        .call("list_comments", &[("campaign_id", id)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    list.as_array().expect("a list of comments").clone()
+}
+
 /// A signed-up creator, in its own browser.
 async fn creator(app: &TestApp, handle: &str) -> TestApp {
     let c = app.fresh_client().await;
@@ -633,26 +644,11 @@ async fn comments_thread_mark_backers_and_creators_and_can_be_hidden_by_them() {
         )
         .await;
     assert_eq!(res.status(), 200);
-    let list: Value = anon
-        .call("list_comments", &[("campaign_id", &id)])
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(list.as_array().unwrap().len(), 2);
-    let question = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| x["id"] == top.as_str())
-        .unwrap();
+    let list = comments_of(&anon, &id).await;
+    assert_eq!(list.len(), 2);
+    let question = list.iter().find(|x| x["id"] == top.as_str()).unwrap();
     assert_eq!(question["is_backer"], true);
-    let reply = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| x["parent"] == top.as_str())
-        .unwrap();
+    let reply = list.iter().find(|x| x["parent"] == top.as_str()).unwrap();
     assert_eq!(reply["is_creator"], true);
 
     let res = fan
@@ -680,18 +676,8 @@ async fn comments_thread_mark_backers_and_creators_and_can_be_hidden_by_them() {
         )
         .await;
     assert_eq!(res.status(), 200);
-    let list: Value = anon
-        .call("list_comments", &[("campaign_id", &id)])
-        .await
-        .json()
-        .await
-        .unwrap();
-    let question = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| x["id"] == top.as_str())
-        .unwrap();
+    let list = comments_of(&anon, &id).await;
+    let question = list.iter().find(|x| x["id"] == top.as_str()).unwrap();
     assert_eq!(question["body"], "", "hidden text is not sent to visitors");
     let dash: Value = c
         .call("campaign_dashboard", &[("id", &id)])
