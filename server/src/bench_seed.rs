@@ -144,9 +144,14 @@ pub async fn seed(state: &AppState, sizes: Sizes) -> Result<String, AppError> {
         }));
         if batch.len() == 500 || i + 1 == sizes.campaigns {
             db.run(
-                "FOR $c IN $batch { CREATE campaign CONTENT $c.{state, draft, valid, title, slug, pitch, category, currency, goal, pledged, backers, mode, search_text}
-                    SET creator = type::record($c.creator), starts_at = <datetime>$c.starts_at,
-                        ends_at = <datetime>$c.ends_at, launched_at = <datetime>$c.launched_at; };",
+                "FOR $c IN $batch {
+                    CREATE campaign SET creator = type::record($c.creator), state = $c.state,
+                        draft = $c.draft, valid = $c.valid, title = $c.title, slug = $c.slug,
+                        pitch = $c.pitch, category = $c.category, currency = $c.currency,
+                        goal = $c.goal, pledged = $c.pledged, backers = $c.backers, mode = $c.mode,
+                        search_text = $c.search_text, starts_at = <datetime>$c.starts_at,
+                        ends_at = <datetime>$c.ends_at, launched_at = <datetime>$c.launched_at;
+                 };",
                 json!({ "batch": std::mem::take(&mut batch) }),
             )
             .await?;

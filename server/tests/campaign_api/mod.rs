@@ -834,3 +834,66 @@ async fn covers_must_be_real_images_uploaded_by_the_owner() {
     let url = editor["cover_url"].as_str().unwrap().to_string();
     assert_eq!(app.get(&url).await.status(), 200);
 }
+
+#[tokio::test]
+async fn cancelling_listing_and_progress_follow_the_same_rules() {
+    let app = spawn_app().await;
+    let c = creator(&app, "canceller").await;
+    let id = start(&c, "Soon to be cancelled").await;
+    let anon = app.fresh_client().await;
+    assert_eq!(anon.call("my_campaigns", &[]).await.status(), 401);
+    let mine: Value = c.call("my_campaigns", &[]).await.json().await.unwrap();
+    assert_eq!(mine[0]["id"], id.as_str());
+    assert_eq!(
+        anon.call("campaign_progress", &[("id", &id)])
+            .await
+            .status(),
+        404,
+        "a draft's numbers are private"
+    );
+
+    let other = creator(&app, "not_owner").await;
+    let res = other
+        .call(
+            "cancel_campaign",
+            &[("csrf", &other.csrf().await), ("id", &id)],
+        )
+        .await;
+    assert_eq!(res.status(), 404);
+    let res = c
+        .call("cancel_campaign", &[("csrf", &c.csrf().await), ("id", &id)])
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = c
+        .call("cancel_campaign", &[("csrf", &c.csrf().await), ("id", &id)])
+        .await;
+    assert_eq!(res.status(), 409, "already cancelled");
+
+    // A live campaign can only be stopped by an admin, and its progress is public.
+    let (owner, live) = live_campaign(&app, "live_owner", "stays-live", "Stays live for now").await;
+    back(&app, &live, "canceller", 1234).await;
+    let progress: Value = anon
+        .call("campaign_progress", &[("id", &live)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(progress[0]["minor"], 1234);
+    assert_eq!(progress[1], 1);
+    let res = owner
+        .call(
+            "cancel_campaign",
+            &[("csrf", &owner.csrf().await), ("id", &live)],
+        )
+        .await;
+    assert_eq!(res.status(), 409, "creators cannot cancel a live campaign");
+    let admin = app.fresh_client().await;
+    admin.login_admin().await;
+    let res = admin
+        .call(
+            "cancel_campaign",
+            &[("csrf", &admin.csrf().await), ("id", &live)],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+}
