@@ -6,6 +6,7 @@ pub mod api;
 pub mod dashboard_page;
 pub mod editor;
 pub mod forecast;
+pub mod fuzzy;
 pub mod model;
 pub mod pages;
 pub mod review;

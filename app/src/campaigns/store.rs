@@ -538,9 +538,9 @@ pub async fn duplicate_of(
 ///
 /// Search runs over one field (`search_text`: title, pitch, tags, creator) indexed as 2- and
 /// 3-character n-grams. The query is cut into the same n-grams (SurrealDB does not n-gram the
-/// query side itself) and matched with OR, so a misspelt word still shares most of its n-grams
-/// with the right one, and Chinese text (no spaces) matches by character pairs. BM25 ranks;
-/// results holding less than half of the query's n-grams are dropped as noise.
+/// query side itself) and matched with OR, so a misspelt word still shares n-grams with the
+/// right one, and Chinese text (no spaces) matches by character pairs. The best BM25 candidates
+/// then go through `fuzzy::relevance`, which keeps real matches (typos included) and ranks them.
 pub async fn search(
     db: &Db,
     q: &str,
@@ -578,9 +578,9 @@ pub async fn search(
     }
     #[derive(Deserialize)]
     struct Hit {
-        #[serde(flatten)]
-        card: CardRow,
+        id: String,
         search_text: String,
+        score: f64,
     }
     let mut terms: Vec<String> = db
         .rows(
@@ -593,29 +593,46 @@ pub async fn search(
     if terms.is_empty() {
         return Ok(Vec::new());
     }
+    // Candidates: anything sharing an n-gram, best BM25 first. Only the id and the text travel;
+    // cards are fetched for the few that survive the fuzzy check.
     let sql = format!(
-        "SELECT {CARD_FIELDS}, launched_at, pledged / goal AS funded, search_text, search::score(1) AS score FROM campaign
+        "SELECT record::id(id) AS id, search_text, search::score(1) AS score FROM campaign
          WHERE search_text @1,OR@ $terms AND {visible} {live_only} {cat}
-         ORDER BY {order} LIMIT 200"
+         ORDER BY score DESC LIMIT {CANDIDATES}"
     );
     let vars = vars!("terms" => terms.join(" "), "cat" => category.map(|c| c.key()));
     let hits: Vec<Hit> = db.rows(&sql, vars).await?;
-    Ok(hits
+    let mut ranked: Vec<(f64, f64, String)> = hits
         .into_iter()
-        .filter(|h| coverage(&terms, &h.search_text) >= MIN_COVERAGE)
-        .take(limit)
-        .map(|h| h.card.into())
-        .collect())
+        .filter_map(|h| super::fuzzy::relevance(&q, &h.search_text).map(|r| (r, h.score, h.id)))
+        .collect();
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.total_cmp(&a.1)));
+    ranked.truncate(limit);
+    let ids: Vec<&str> = ranked.iter().map(|(_, _, id)| id.as_str()).collect();
+    let by_sort = if sort == Sort::Relevance { "" } else { order };
+    let sql = format!(
+        "SELECT {CARD_FIELDS}, launched_at, pledged / goal AS funded \
+         FROM $ids.map(|$i| type::record('campaign', $i)) {}",
+        if by_sort.is_empty() {
+            String::new()
+        } else {
+            format!("ORDER BY {by_sort}")
+        }
+    );
+    let mut cards: Vec<CampaignCard> = db
+        .rows::<CardRow>(&sql, vars!("ids" => ids))
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    if sort == Sort::Relevance {
+        cards.sort_by_key(|c| ids.iter().position(|id| *id == c.id).unwrap_or(usize::MAX));
+    }
+    Ok(cards)
 }
 
-/// Share of the query's n-grams a result must contain. A typo breaks two or three n-grams of a
-/// word, so half still matches; an unrelated title shares only the odd common pair.
-const MIN_COVERAGE: f64 = 0.5;
-
-fn coverage(terms: &[String], text: &str) -> f64 {
-    let found = terms.iter().filter(|t| text.contains(t.as_str())).count();
-    found as f64 / terms.len().max(1) as f64
-}
+/// How many index hits the fuzzy check looks at.
+const CANDIDATES: usize = 300;
 
 /// What the search index sees of a campaign.
 pub fn search_text(v: &ValidCampaign, creator_name: &str, creator_handle: &str) -> String {
