@@ -101,11 +101,11 @@ pub async fn unsubscribe(db: &Db, token: &str) -> AppResult<Option<String>> {
         .await?)
 }
 
+/// Visible comments, from the counter kept with every comment write.
 pub async fn comment_count(db: &Db, campaign: &str) -> AppResult<u64> {
     let n: Option<u64> = db
         .row(
-            "SELECT VALUE count() FROM comment WHERE campaign = type::record('campaign', $c) \
-             AND hidden = false GROUP ALL",
+            "SELECT VALUE comment_count FROM type::record('campaign', $c)",
             vars!("c" => campaign),
         )
         .await?;
@@ -144,21 +144,26 @@ pub async fn comments(
         )
         .await?;
     let top_ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    // Through the parent index: only the replies of these threads are read.
     let replies: Vec<Row> = db
         .rows(
             &format!(
-                "SELECT {fields} FROM comment WHERE campaign = type::record('campaign', $cid) \
-                 AND parent != NONE AND record::id(parent) IN $tops ORDER BY created_at"
+                "LET $parents = $tops.map(|$t| type::record('comment', $t));
+                 SELECT {fields} FROM comment WHERE parent IN $parents ORDER BY created_at"
             ),
             vars!("cid" => campaign, "tops" => top_ids),
         )
         .await?;
     rows.extend(replies);
-    let authors: Vec<&str> = rows.iter().map(|r| r.author.as_str()).collect();
+    let mut authors: Vec<&str> = rows.iter().map(|r| r.author.as_str()).collect();
+    authors.sort_unstable();
+    authors.dedup();
     let backers: Vec<String> = db
         .rows(
-            "SELECT VALUE record::id(backer) FROM pledge WHERE campaign = type::record('campaign', $c) \
-             AND state IN $counted AND record::id(backer) IN $authors",
+            // One indexed look-up per author (backer, campaign), not a scan of every pledge.
+            "LET $camp = type::record('campaign', $c);
+             RETURN $authors.filter(|$a| (SELECT VALUE id FROM pledge WHERE backer = type::record('user', $a)
+                AND campaign = $camp AND state IN $counted LIMIT 1) != []);",
             vars!("c" => campaign, "counted" => COUNTED_PLEDGES, "authors" => authors),
         )
         .await?;
@@ -207,8 +212,12 @@ pub async fn create_comment(
 ) -> AppResult<String> {
     let id: Option<String> = db
         .row(
-            "CREATE comment SET campaign = type::record('campaign', $c), author = type::record('user', $u), \
-             parent = IF $p THEN type::record('comment', $p) ELSE NONE END, body = $b RETURN VALUE record::id(id)",
+            "BEGIN TRANSACTION;
+             LET $id = (CREATE comment SET campaign = type::record('campaign', $c), author = type::record('user', $u),
+                parent = IF $p THEN type::record('comment', $p) ELSE NONE END, body = $b RETURN VALUE record::id(id))[0];
+             UPDATE type::record('campaign', $c) SET comment_count += 1;
+             COMMIT TRANSACTION;
+             RETURN $id;",
             vars!("c" => campaign, "u" => author, "p" => parent, "b" => body),
         )
         .await?;
@@ -218,7 +227,12 @@ pub async fn create_comment(
 pub async fn set_hidden(db: &Db, id: &str, hidden: bool) -> AppResult<()> {
     Ok(db
         .run(
-            "UPDATE type::record('comment', $id) SET hidden = $h",
+            "BEGIN TRANSACTION;
+             LET $changed = (UPDATE type::record('comment', $id) SET hidden = $h WHERE hidden != $h RETURN VALUE campaign);
+             IF array::len($changed) > 0 {
+                UPDATE $changed[0] SET comment_count += IF $h THEN -1 ELSE 1 END;
+             };
+             COMMIT TRANSACTION;",
             vars!("id" => id, "h" => hidden),
         )
         .await?)

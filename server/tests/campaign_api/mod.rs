@@ -897,3 +897,138 @@ async fn cancelling_listing_and_progress_follow_the_same_rules() {
         .await;
     assert_eq!(res.status(), 200);
 }
+
+#[tokio::test]
+#[ignore]
+async fn probe_timings() {
+    let db = app::backend::db::Db::connect("surrealkv:///tmp/bs/db", None, None)
+        .await
+        .unwrap();
+    let big: String = db
+        .row(
+            "SELECT VALUE record::id(id) FROM campaign WHERE slug = 'bench-campaign'",
+            json!({}),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let creator: String = db
+        .row(
+            "SELECT VALUE record::id(creator) FROM campaign WHERE slug = 'bench-campaign'",
+            json!({}),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    macro_rules! time {
+        ($name:expr, $e:expr) => {{
+            let t = std::time::Instant::now();
+            let r = $e;
+            println!(
+                "TIME {:>10.1} ms  {}",
+                t.elapsed().as_secs_f64() * 1000.0,
+                $name
+            );
+            r
+        }};
+    }
+    time!(
+        "get_by_slug",
+        app::campaigns::store::get_by_slug(&db, "bench-campaign")
+            .await
+            .unwrap()
+    );
+    time!(
+        "count_visit",
+        app::campaigns::store::count_visit(&db, &big, "direct")
+            .await
+            .unwrap()
+    );
+    time!(
+        "is_backer",
+        app::campaigns::store::is_backer(&db, &creator, &big)
+            .await
+            .unwrap()
+    );
+    time!(
+        "updates",
+        app::campaigns::talk_store::updates(&db, &big)
+            .await
+            .unwrap()
+    );
+    time!(
+        "others_by",
+        app::campaigns::store::others_by(&db, &creator, &big)
+            .await
+            .unwrap()
+    );
+    time!(
+        "tiers",
+        app::campaigns::store::tiers(&db, &big).await.unwrap()
+    );
+    time!(
+        "comment_count",
+        app::campaigns::talk_store::comment_count(&db, &big)
+            .await
+            .unwrap()
+    );
+    time!(
+        "comments",
+        app::campaigns::talk_store::comments(&db, &big, &creator, false, 50)
+            .await
+            .unwrap()
+    );
+    time!(
+        "analyze",
+        db.rows::<String>(
+            "RETURN search::analyze('campaign_text', 'machin lerning')",
+            json!({})
+        )
+        .await
+        .unwrap()
+    );
+    time!(
+        "search",
+        app::campaigns::store::search(
+            &db,
+            "machin lerning",
+            None,
+            app::campaigns::model::Sort::Relevance,
+            48
+        )
+        .await
+        .unwrap()
+    );
+    time!(
+        "search zh",
+        app::campaigns::store::search(
+            &db,
+            "机器学习",
+            None,
+            app::campaigns::model::Sort::Relevance,
+            48
+        )
+        .await
+        .unwrap()
+    );
+    time!(
+        "list newest",
+        app::campaigns::store::search(&db, "", None, app::campaigns::model::Sort::Newest, 48)
+            .await
+            .unwrap()
+    );
+    time!("or only", db.rows::<Value>("SELECT record::id(id) AS id, search::score(1) AS score FROM campaign WHERE search_text @1,OR@ 'ma mac ach chi hin le ler erni' ORDER BY score DESC LIMIT 300", json!({})).await.unwrap());
+    time!("or no order", db.rows::<Value>("SELECT record::id(id) AS id FROM campaign WHERE search_text @1,OR@ 'ma mac ach chi hin le ler erni' LIMIT 300", json!({})).await.unwrap());
+    time!(
+        "and",
+        db.rows::<Value>(
+            "SELECT record::id(id) AS id FROM campaign WHERE search_text @@ 'mac' LIMIT 300",
+            json!({})
+        )
+        .await
+        .unwrap()
+    );
+    time!("explain backer", println!("{:?}", db.rows::<Value>("SELECT count() FROM pledge WHERE backer = type::record('user', $u) AND campaign = type::record('campaign', $c) AND state IN ['authorized'] GROUP ALL EXPLAIN", json!({"c": big, "u": creator})).await));
+    time!("explain newest", println!("{:?}", db.rows::<Value>("SELECT id FROM campaign WHERE state IN ['live', 'succeeded'] ORDER BY launched_at DESC LIMIT 48 EXPLAIN", json!({})).await));
+    time!("explain", println!("{:?}", db.rows::<Value>("SELECT record::id(id) AS id FROM comment WHERE campaign = type::record('campaign', $c) AND parent = NONE ORDER BY created_at DESC LIMIT 50 EXPLAIN", json!({"c": big})).await));
+}
