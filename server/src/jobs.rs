@@ -19,6 +19,19 @@ pub fn spawn_deadlines(state: AppState) {
     });
 }
 
+/// Writes the campaign page views counted in memory, every 10 s.
+pub fn spawn_visit_flush(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(10));
+        loop {
+            tick.tick().await;
+            if let Err(e) = state.visits.flush(&state.db).await {
+                tracing::warn!(error = %e, "writing page views failed");
+            }
+        }
+    });
+}
+
 pub fn spawn_sweeper(state: AppState) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(600));

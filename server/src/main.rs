@@ -46,12 +46,15 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             }
             server::jobs::spawn_sweeper(state.clone());
             server::jobs::spawn_deadlines(state.clone());
+            server::jobs::spawn_visit_flush(state.clone());
             let addr = state.settings.addr;
             let public_url = state.settings.public_url.clone();
             let listener = tokio::net::TcpListener::bind(addr).await?;
             tracing::info!(%addr, %public_url, "Cohort is listening");
             println!("Cohort is running at {public_url}");
-            server::serve(listener, server::router(state)).await?;
+            server::serve(listener, server::router(state.clone())).await?;
+            // Views counted since the last flush are written on the way out.
+            state.visits.flush(&state.db).await.ok();
         }
         Command::Migrate => println!("migrations applied"),
         Command::SeedDemo => server::seed::seed_demo(&state).await?,

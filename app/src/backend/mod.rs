@@ -12,5 +12,6 @@ pub mod request;
 pub mod security;
 pub mod session_store;
 pub mod state;
+pub mod visits;
 
 pub use state::AppState;

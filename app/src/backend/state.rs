@@ -19,6 +19,8 @@ pub struct AppState {
     pub oidc: Option<crate::accounts::oidc::OidcClient>,
     /// The home page's creator list, kept for a few seconds: it is read on every visit.
     pub creators_cache: super::cache::TtlCache<Vec<crate::accounts::model::PublicProfile>>,
+    /// Campaign page views, written in batches by the visits job.
+    pub visits: super::visits::VisitCounter,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +61,7 @@ impl AppState {
             leptos_options,
             oidc,
             creators_cache: super::cache::TtlCache::new(std::time::Duration::from_secs(10)),
+            visits: Default::default(),
             db,
             settings: Arc::new(settings),
             mailer,

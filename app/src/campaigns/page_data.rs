@@ -34,9 +34,7 @@ pub async fn load(slug: &str, source: Option<String>) -> AppResult<CampaignPageD
         return Err(AppError::NotFound);
     }
     if row.state.is_public() && !is_owner {
-        if let Err(e) = store::count_visit(db, &row.id, &clean_source(source)).await {
-            tracing::warn!(error = %e, "visit not counted");
-        }
+        state.visits.record(&row.id, &clean_source(source));
     }
     let viewer_is_backer = match &viewer {
         Some(v) => store::is_backer(db, &v.id, &row.id).await?,

@@ -10,7 +10,7 @@ use super::model::{
     TierView, ValidCampaign,
 };
 use super::rules::{transition, Actor, CampaignEvent, CampaignState};
-use crate::backend::db::{Db, DbError};
+use crate::backend::db::Db;
 use crate::error::{AppError, AppResult, Problem};
 use crate::money::{Currency, Money};
 use crate::vars;
@@ -666,16 +666,6 @@ pub async fn is_backer(db: &Db, user: &str, campaign: &str) -> AppResult<bool> {
         )
         .await?;
     Ok(n.unwrap_or(0) > 0)
-}
-
-/// Counts a page view by referral source (`direct` when none).
-pub async fn count_visit(db: &Db, campaign: &str, source: &str) -> Result<(), DbError> {
-    db.run(
-        "UPSERT type::record('visit', [$c, $s]) SET campaign = type::record('campaign', $c), \
-         source = $s, count += 1",
-        vars!("c" => campaign, "s" => source),
-    )
-    .await
 }
 
 /// Cumulative pledged per day since launch, and pledges per tier and per referral source.
