@@ -26,7 +26,9 @@ build_release
 # One invocation for both crates: testing `app` on its own would unify dependency features
 # differently from the server build and recompile SurrealDB from scratch.
 step "unit and integration tests (release profile: reuses the build above)"
-cargo test --release -p app -p server --features app/ssr 2>&1 | tee "$LOG_DIR/cargo-test.log"
+# Four at a time: each integration test runs a whole server and SurrealDB engine, and with
+# every test at once on 2 cores a test occasionally stalled (see docs/roadmap.md).
+cargo test --release -p app -p server --features app/ssr -- --test-threads=4 2>&1 | tee "$LOG_DIR/cargo-test.log"
 
 step "cargo clippy -D warnings (server side, then the WebAssembly side)"
 cargo clippy --release -p app -p server --features app/ssr --all-targets -- -D warnings

@@ -56,3 +56,45 @@ mod tests {
         assert_eq!(cache.get(), None, "expired");
     }
 }
+
+/// Like [`TtlCache`], one value per key (e.g. per campaign). Bounded: when it holds `max` keys it
+/// starts over, which only costs a few cache misses.
+#[derive(Clone)]
+pub struct KeyedTtlCache<T> {
+    ttl: Duration,
+    max: usize,
+    slots: Arc<RwLock<std::collections::HashMap<String, (Instant, T)>>>,
+}
+
+impl<T: Clone> KeyedTtlCache<T> {
+    pub fn new(ttl: Duration, max: usize) -> Self {
+        KeyedTtlCache {
+            ttl,
+            max,
+            slots: Arc::new(RwLock::new(std::collections::HashMap::new())),
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<T> {
+        let slots = self.slots.read().ok()?;
+        slots
+            .get(key)
+            .filter(|(at, _)| at.elapsed() < self.ttl)
+            .map(|(_, v)| v.clone())
+    }
+
+    pub fn put(&self, key: &str, value: T) {
+        if let Ok(mut slots) = self.slots.write() {
+            if slots.len() >= self.max {
+                slots.clear();
+            }
+            slots.insert(key.to_string(), (Instant::now(), value));
+        }
+    }
+
+    pub fn remove(&self, key: &str) {
+        if let Ok(mut slots) = self.slots.write() {
+            slots.remove(key);
+        }
+    }
+}

@@ -19,6 +19,9 @@ pub struct AppState {
     pub oidc: Option<crate::accounts::oidc::OidcClient>,
     /// The home page's creator list, kept for a few seconds: it is read on every visit.
     pub creators_cache: super::cache::TtlCache<Vec<crate::accounts::model::PublicProfile>>,
+    /// Visitors' view of each campaign's newest comment threads, for a few seconds: a popular
+    /// campaign's page reads them on every view. Cleared locally when a comment changes.
+    pub comments_cache: super::cache::KeyedTtlCache<Vec<crate::campaigns::model::CommentView>>,
     /// Campaign page views, written in batches by the visits job.
     pub visits: super::visits::VisitCounter,
 }
@@ -62,6 +65,10 @@ impl AppState {
             oidc,
             creators_cache: super::cache::TtlCache::new(std::time::Duration::from_secs(10)),
             visits: Default::default(),
+            comments_cache: super::cache::KeyedTtlCache::new(
+                std::time::Duration::from_secs(5),
+                1000,
+            ),
             db,
             settings: Arc::new(settings),
             mailer,

@@ -126,7 +126,19 @@ pub async fn list_comments(
                 return Err(AppError::NotFound);
             }
             let limit = limit.unwrap_or(COMMENT_PAGE).clamp(1, 500);
-            talk_store::comments(&state.db, &row.id, &row.creator, moderator, limit).await
+            // Visitors share one cached first page; moderators see hidden text, so never cached.
+            let cacheable = !moderator && limit == COMMENT_PAGE;
+            if cacheable {
+                if let Some(list) = state.comments_cache.get(&row.id) {
+                    return Ok(list);
+                }
+            }
+            let list =
+                talk_store::comments(&state.db, &row.id, &row.creator, moderator, limit).await?;
+            if cacheable {
+                state.comments_cache.put(&row.id, list.clone());
+            }
+            Ok(list)
         }
         .await,
     )
@@ -169,8 +181,11 @@ pub async fn post_comment(
                 rate_limit::COMMENT_PER_USER,
             )
             .await?;
-            talk_store::create_comment(&state.db, &row.id, &viewer.id, parent.as_deref(), body)
-                .await
+            let id =
+                talk_store::create_comment(&state.db, &row.id, &viewer.id, parent.as_deref(), body)
+                    .await?;
+            state.comments_cache.remove(&row.id);
+            Ok(id)
         }
         .await,
     )
@@ -194,7 +209,9 @@ pub async fn hide_comment(csrf: String, comment_id: String, hidden: bool) -> Res
             if row.creator != viewer.id && !viewer.has(Role::Admin) {
                 return Err(AppError::Forbidden);
             }
-            talk_store::set_hidden(&state.db, &comment_id, hidden).await
+            talk_store::set_hidden(&state.db, &comment_id, hidden).await?;
+            state.comments_cache.remove(&row.id);
+            Ok(())
         }
         .await,
     )

@@ -212,12 +212,8 @@ pub async fn create_comment(
 ) -> AppResult<String> {
     let id: Option<String> = db
         .row(
-            "BEGIN TRANSACTION;
-             LET $id = (CREATE comment SET campaign = type::record('campaign', $c), author = type::record('user', $u),
-                parent = IF $p THEN type::record('comment', $p) ELSE NONE END, body = $b RETURN VALUE record::id(id))[0];
-             UPDATE type::record('campaign', $c) SET comment_count += 1;
-             COMMIT TRANSACTION;
-             RETURN $id;",
+            "CREATE comment SET campaign = type::record('campaign', $c), author = type::record('user', $u), \
+             parent = IF $p THEN type::record('comment', $p) ELSE NONE END, body = $b RETURN VALUE record::id(id)",
             vars!("c" => campaign, "u" => author, "p" => parent, "b" => body),
         )
         .await?;
@@ -227,12 +223,7 @@ pub async fn create_comment(
 pub async fn set_hidden(db: &Db, id: &str, hidden: bool) -> AppResult<()> {
     Ok(db
         .run(
-            "BEGIN TRANSACTION;
-             LET $changed = (UPDATE type::record('comment', $id) SET hidden = $h WHERE hidden != $h RETURN VALUE campaign);
-             IF array::len($changed) > 0 {
-                UPDATE $changed[0] SET comment_count += IF $h THEN -1 ELSE 1 END;
-             };
-             COMMIT TRANSACTION;",
+            "UPDATE type::record('comment', $id) SET hidden = $h",
             vars!("id" => id, "h" => hidden),
         )
         .await?)
