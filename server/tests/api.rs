@@ -10,7 +10,7 @@ mod support;
 
 use support::spawn_app;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn health_metrics_robots_and_sitemap_answer() {
     let app = spawn_app().await;
     let health = app.get("/healthz").await;
@@ -36,7 +36,7 @@ async fn health_metrics_robots_and_sitemap_answer() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn pages_render_on_the_server_with_security_headers() {
     let app = spawn_app().await;
     let home = app.get("/").await;
@@ -59,7 +59,7 @@ async fn pages_render_on_the_server_with_security_headers() {
     assert!(missing.text().await.unwrap().contains("Page not found"));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn language_follows_accept_language_then_the_switch() {
     let app = spawn_app().await;
     let zh = app
@@ -95,7 +95,7 @@ async fn language_follows_accept_language_then_the_switch() {
     assert_eq!(evil.url().host_str(), Some("127.0.0.1"));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn sign_up_verify_log_out_and_log_in() {
     let app = spawn_app().await;
     let email = app
@@ -133,7 +133,7 @@ async fn sign_up_verify_log_out_and_log_in() {
     assert_eq!(app.viewer_name().await.as_deref(), Some("Ada"));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn bad_sign_up_input_gets_a_clear_error_and_creates_nothing() {
     let app = spawn_app().await;
     app.sign_up("taken@example.com", "taken", "correct horse battery")
@@ -190,7 +190,7 @@ async fn bad_sign_up_input_gets_a_clear_error_and_creates_nothing() {
     assert_eq!(app.user_count().await, 1);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn a_forged_csrf_token_changes_nothing() {
     let app = spawn_app().await;
     let _ = app.csrf().await;
@@ -211,7 +211,7 @@ async fn a_forged_csrf_token_changes_nothing() {
     assert_eq!(app.user_count().await, 0);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn cross_site_posts_are_refused_before_any_handler_runs() {
     let app = spawn_app().await;
     let res = app
@@ -225,7 +225,7 @@ async fn cross_site_posts_are_refused_before_any_handler_runs() {
     assert_eq!(res.status(), 403);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn wrong_passwords_are_refused_then_rate_limited() {
     let app = spawn_app().await;
     app.sign_up("bob@example.com", "bob", "correct horse battery")
@@ -265,7 +265,7 @@ async fn wrong_passwords_are_refused_then_rate_limited() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn password_reset_works_once_and_ends_old_sessions() {
     let app = spawn_app().await;
     app.sign_up("cy@example.com", "cyd", "old password 123")
@@ -352,7 +352,7 @@ async fn password_reset_works_once_and_ends_old_sessions() {
     assert_eq!(new.status(), 200);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn profiles_are_edited_by_their_owner_and_public_without_email() {
     let app = spawn_app().await;
     let anon = app.fresh_client().await;
@@ -423,7 +423,7 @@ async fn profiles_are_edited_by_their_owner_and_public_without_email() {
     assert!(profile.contains("\"is_creator\":true"), "{profile}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn only_admins_read_the_outbox() {
     let app = spawn_app().await;
     app.sign_up("eve@example.com", "eve", "correct horse battery")
@@ -436,7 +436,7 @@ async fn only_admins_read_the_outbox() {
     assert!(res.text().await.unwrap().contains("eve@example.com"));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn avatar_uploads_check_token_size_and_real_type() {
     let app = spawn_app().await;
     app.sign_up("fay@example.com", "fay", "correct horse battery")
@@ -470,7 +470,7 @@ async fn avatar_uploads_check_token_size_and_real_type() {
     assert_eq!(img.headers()["content-type"], "image/png");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn concurrent_sign_ups_with_one_email_create_one_account() {
     let app = spawn_app().await;
     let mut tasks = Vec::new();
@@ -505,7 +505,7 @@ async fn concurrent_sign_ups_with_one_email_create_one_account() {
     assert_eq!(app.user_count().await, 1);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn migrations_are_safe_to_run_twice() {
     let app = spawn_app().await;
     let applied = app::backend::migrations::migrate(&app.state.db)
@@ -514,7 +514,7 @@ async fn migrations_are_safe_to_run_twice() {
     assert!(applied.is_empty(), "{applied:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn demo_seed_fills_an_empty_database_once() {
     let app = spawn_app().await;
     server::seed::seed_demo(&app.state).await.unwrap();
@@ -529,7 +529,7 @@ async fn demo_seed_fills_an_empty_database_once() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn create_admin_promotes_or_creates() {
     let app = spawn_app().await;
     app.sign_up("gus@example.com", "gus", "correct horse battery")
@@ -548,7 +548,7 @@ async fn create_admin_promotes_or_creates() {
         .is_err());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn an_sso_callback_this_browser_did_not_start_is_refused() {
     let app = spawn_app().await;
     // Without a provider configured, both ends of the flow send people back to the log-in page.
@@ -560,7 +560,7 @@ async fn an_sso_callback_this_browser_did_not_start_is_refused() {
     assert_eq!(app.viewer_name().await, None);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn accounts_without_a_password_can_exist_and_never_log_in_by_password() {
     let app = spawn_app().await;
     let email = app::accounts::model::Email::parse("sso-only@example.com").unwrap();

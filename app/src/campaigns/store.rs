@@ -385,7 +385,7 @@ pub async fn apply(
         Actor::Admin => "admin",
         Actor::System => "system",
     };
-    let moved: Vec<serde_json::Value> = db
+    let moved: Result<Vec<serde_json::Value>, _> = db
         .rows(
             "BEGIN TRANSACTION;
              LET $c = type::record('campaign', $id);
@@ -406,8 +406,13 @@ pub async fn apply(
                 "actor" => actor_key, "by" => by, "reason" => reason,
             ),
         )
-        .await?;
-    Ok((!moved.is_empty()).then_some(to))
+        .await;
+    match moved {
+        Ok(moved) => Ok((!moved.is_empty()).then_some(to)),
+        // Another writer moved it in the same instant: the engine refused our transaction.
+        Err(e) if e.to_string().to_lowercase().contains("conflict") => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -117,7 +117,7 @@ async fn back(app: &TestApp, campaign: &str, handle: &str, amount: i64) {
         .unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn only_creators_start_campaigns_and_only_owners_see_drafts() {
     let app = spawn_app().await;
     let anon = app.fresh_client().await;
@@ -196,7 +196,7 @@ async fn only_creators_start_campaigns_and_only_owners_see_drafts() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn incomplete_drafts_are_kept_but_cannot_be_submitted() {
     let app = spawn_app().await;
     let c = creator(&app, "drafter").await;
@@ -246,7 +246,7 @@ async fn incomplete_drafts_are_kept_but_cannot_be_submitted() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn review_approves_or_rejects_with_a_reason_and_only_admins_review() {
     let app = spawn_app().await;
     let c = creator(&app, "reviewed").await;
@@ -359,7 +359,7 @@ async fn review_approves_or_rejects_with_a_reason_and_only_admins_review() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn terms_are_locked_after_approval_and_tiers_never_drop_below_claims() {
     let app = spawn_app().await;
     let (c, id) = live_campaign(&app, "locked", "locked-terms", "Locked terms campaign").await;
@@ -422,7 +422,7 @@ async fn terms_are_locked_after_approval_and_tiers_never_drop_below_claims() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn the_public_page_has_share_tags_and_a_real_og_image() {
     let app = spawn_app().await;
     let (_, _id) = live_campaign(&app, "sharer", "share-me", "Share me widely").await;
@@ -471,7 +471,7 @@ async fn the_public_page_has_share_tags_and_a_real_og_image() {
     assert_eq!(app.get("/c/no-such-campaign/og.png").await.status(), 404);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn drafts_are_invisible_to_the_public_but_previewable_by_their_creator() {
     let app = spawn_app().await;
     let c = creator(&app, "previewer").await;
@@ -495,7 +495,7 @@ async fn drafts_are_invisible_to_the_public_but_previewable_by_their_creator() {
     assert_eq!(anon.status(), 404);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn backers_only_updates_never_reach_non_backers() {
     let app = spawn_app().await;
     let (c, id) = live_campaign(&app, "updater", "with-updates", "Campaign with updates").await;
@@ -592,7 +592,7 @@ async fn backers_only_updates_never_reach_non_backers() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn comments_thread_mark_backers_and_creators_and_can_be_hidden_by_them() {
     let app = spawn_app().await;
     let (c, id) = live_campaign(&app, "talker", "talk-to-me", "Talk to me campaign").await;
@@ -692,7 +692,7 @@ async fn comments_thread_mark_backers_and_creators_and_can_be_hidden_by_them() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn search_finds_campaigns_despite_typos_in_english_and_chinese() {
     let app = spawn_app().await;
     live_campaign(&app, "rustacean", "rust-beginners", "Rust for Beginners").await;
@@ -755,7 +755,7 @@ async fn search_finds_campaigns_despite_typos_in_english_and_chinese() {
     assert!(html.contains("Rust for Beginners"));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn the_deadline_job_closes_each_campaign_once_even_when_run_twice_at_once() {
     let app = spawn_app().await;
     let (_, funded) =
@@ -799,7 +799,7 @@ async fn the_deadline_job_closes_each_campaign_once_even_when_run_twice_at_once(
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn covers_must_be_real_images_uploaded_by_the_owner() {
     let app = spawn_app().await;
     let c = creator(&app, "coverer").await;
@@ -836,7 +836,7 @@ async fn covers_must_be_real_images_uploaded_by_the_owner() {
     assert_eq!(app.get(&url).await.status(), 200);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn cancelling_listing_and_progress_follow_the_same_rules() {
     let app = spawn_app().await;
     let c = creator(&app, "canceller").await;
