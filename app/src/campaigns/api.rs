@@ -132,8 +132,8 @@ pub async fn save_campaign(
                 let same_terms = v.goal == row.goal_money()
                     && v.mode == row.mode
                     && v.slug == row.slug
-                    && store_day(v.starts_on) == row.starts_at
-                    && store_day(v.ends_on) == row.ends_at;
+                    && store::day_start(v.starts_on) == row.starts_at
+                    && store::day_start(v.ends_on) == row.ends_at;
                 if !same_terms {
                     return Err(problem(CampaignProblem::TermsLocked));
                 }
@@ -177,11 +177,6 @@ pub async fn save_campaign(
         }
         .await,
     )
-}
-
-#[cfg(feature = "ssr")]
-fn store_day(d: chrono::NaiveDate) -> chrono::DateTime<chrono::Utc> {
-    d.and_time(chrono::NaiveTime::MIN).and_utc()
 }
 
 /// Sends a complete draft to the review queue.

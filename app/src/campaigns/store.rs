@@ -137,7 +137,8 @@ impl From<CardRow> for CampaignCard {
     }
 }
 
-fn day_start(d: NaiveDate) -> DateTime<Utc> {
+/// The instant a calendar day starts (UTC): how campaign dates are stored and compared.
+pub fn day_start(d: NaiveDate) -> DateTime<Utc> {
     d.and_time(NaiveTime::MIN).and_utc()
 }
 
