@@ -28,7 +28,9 @@ build_release
 step "unit and integration tests (release profile: reuses the build above)"
 # Four at a time: each integration test runs a whole server and SurrealDB engine, and with
 # every test at once on 2 cores a test occasionally stalled (see docs/roadmap.md).
-cargo test --release -p app -p server --features app/ssr -- --test-threads=4 2>&1 | tee "$LOG_DIR/cargo-test.log"
+# Each test runs a whole server on its own thread; deep view types need more than the default
+# 2 MiB stack to render (see server/src/main.rs).
+RUST_MIN_STACK=16777216 cargo test --release -p app -p server --features app/ssr -- --test-threads=4 2>&1 | tee "$LOG_DIR/cargo-test.log"
 
 step "cargo clippy -D warnings (server side, then the WebAssembly side)"
 cargo clippy --release -p app -p server --features app/ssr --all-targets -- -D warnings
@@ -48,6 +50,7 @@ OIDC_ISSUER="http://localhost:$OIDC_PORT" OIDC_CLIENT_ID="cohort-e2e" OIDC_CLIEN
   OIDC_LABEL="Mock SSO" \
   COHORT_ADDR="127.0.0.1:$PORT" DATABASE_URL="mem://" MEDIA_DIR="$E2E_DIR/media" \
   LEPTOS_SITE_ROOT="$ROOT/target/site" LEPTOS_ENV=PROD RUST_LOG="${RUST_LOG:-warn}" \
+  COHORT_CHARGE_RETRIES="2s,2s,2s" \
   "$CARGO_TARGET_DIR/release/server" --seed-demo >"$LOG_DIR/e2e-server.log" 2>&1 &
 SERVER_PID=$!
 trap 'kill $SERVER_PID $OIDC_PID 2>/dev/null || true; rm -rf "$E2E_DIR"' EXIT

@@ -15,6 +15,7 @@ use crate::campaigns::pages::{
     CampaignPage, DiscoverPage, MyCampaignsPage, ReviewPage, UnsubscribePage,
 };
 use crate::i18n::Lang;
+use crate::payments::pages::{LedgerPage, MyPledgesPage, PledgePage, PledgeReturnPage};
 use crate::ui::{self, Footer, Header, HomePage, NotFound, SessionCtx};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -93,6 +94,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/review") view=ReviewPage ssr=SsrMode::Async/>
                     <Route path=path!("/discover") view=DiscoverPage ssr=SsrMode::Async/>
                     <Route path=path!("/c/:slug") view=CampaignPage ssr=SsrMode::Async/>
+                    <Route path=path!("/c/:slug/pledge") view=PledgePage ssr=SsrMode::Async/>
+                    <Route path=path!("/pledges") view=MyPledgesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/pledges/:id") view=PledgeReturnPage ssr=SsrMode::Async/>
+                    <Route path=path!("/campaigns/:id/ledger") view=LedgerPage ssr=SsrMode::Async/>
                     <Route path=path!("/campaigns") view=MyCampaignsPage ssr=SsrMode::Async/>
                     <Route path=path!("/campaigns/:id/edit") view=EditorPage ssr=SsrMode::Async/>
                     <Route path=path!("/campaigns/:id/dashboard") view=DashboardPage ssr=SsrMode::Async/>

@@ -22,6 +22,7 @@ pub enum Problem {
     AvatarType,
     AvatarSize,
     Campaign(crate::campaigns::model::CampaignProblem),
+    Pledge(crate::payments::model::PledgeProblem),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -58,6 +59,7 @@ impl AppError {
             AppError::Invalid(Problem::AvatarSize) => S::PAYLOAD_TOO_LARGE,
             AppError::Invalid(Problem::AvatarType) => S::UNSUPPORTED_MEDIA_TYPE,
             AppError::Invalid(Problem::Campaign(p)) => p.status(),
+            AppError::Invalid(Problem::Pledge(p)) => p.status(),
             AppError::Invalid(_) => S::UNPROCESSABLE_ENTITY,
             AppError::Unauthenticated => S::UNAUTHORIZED,
             AppError::Forbidden | AppError::Csrf => S::FORBIDDEN,

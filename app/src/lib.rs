@@ -12,6 +12,7 @@ pub mod campaigns;
 pub mod error;
 pub mod i18n;
 pub mod money;
+pub mod payments;
 pub mod ui;
 
 #[cfg(feature = "ssr")]

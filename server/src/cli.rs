@@ -7,6 +7,7 @@ pub const USAGE: &str = "Usage:
                               COHORT_ADMIN_PASSWORD, or a random one that is printed)
   server migrate              apply database migrations, then exit
   server seed-bench           fill an empty database with the benchmark data set (bench/campaigns.sh)
+  server bench-payments       measure pledging and settlement through the simulator (bench/payments.sh)
   server --help               this text
 
 Configuration comes from the environment: see README.md (COHORT_ADDR, DATABASE_URL, PUBLIC_URL, …).";
@@ -16,6 +17,7 @@ pub enum Command {
     Serve { seed_demo: bool },
     SeedDemo,
     SeedBench,
+    BenchPayments,
     CreateAdmin { email: String },
     Migrate,
     Help,
@@ -31,6 +33,7 @@ impl Command {
             ["serve"] => Ok(Command::Serve { seed_demo: false }),
             ["seed-demo"] => Ok(Command::SeedDemo),
             ["seed-bench"] => Ok(Command::SeedBench),
+            ["bench-payments"] => Ok(Command::BenchPayments),
             ["create-admin", email] => Ok(Command::CreateAdmin {
                 email: email.to_string(),
             }),

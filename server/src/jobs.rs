@@ -19,6 +19,33 @@ pub fn spawn_deadlines(state: AppState) {
     });
 }
 
+/// Settles ended campaigns every 10 s (charges, retries, cancellations). Every instance runs
+/// it; leases in the database keep two instances off the same campaign.
+pub fn spawn_settlement(state: AppState) {
+    // A restarted instance keeps its name and so takes its own leases back at once; a dead
+    // one's leases run out after two minutes.
+    let holder = std::env::var("COHORT_INSTANCE").unwrap_or_else(|_| {
+        format!(
+            "{}:{}",
+            std::fs::read_to_string("/etc/hostname")
+                .map(|h| h.trim().to_string())
+                .unwrap_or_else(|_| "cohort".into()),
+            state.settings.addr.port()
+        )
+    });
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(10));
+        loop {
+            tick.tick().await;
+            match app::payments::settle::pass(&state, &holder, chrono::Utc::now()).await {
+                Ok(r) if r != Default::default() => tracing::info!(?r, "settlement pass"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = ?e, "settlement pass failed"),
+            }
+        }
+    });
+}
+
 /// Writes the campaign page views counted in memory, every 10 s.
 pub fn spawn_visit_flush(state: AppState) {
     tokio::spawn(async move {

@@ -5,6 +5,7 @@
 // rustc's default limit allows when computing their layout.
 #![recursion_limit = "512"]
 
+pub mod bench_payments;
 pub mod bench_seed;
 pub mod cli;
 pub mod jobs;
@@ -12,6 +13,7 @@ pub mod og;
 pub mod routes;
 pub mod seed;
 pub mod seed_campaigns;
+pub mod stripe_sim;
 pub mod telemetry;
 
 use std::net::SocketAddr;
@@ -68,8 +70,16 @@ pub fn router(state: AppState) -> Router {
         .precompressed_gzip()
         .fallback(not_found);
 
+    let simulator = if state.settings.stripe.simulated {
+        let sim = stripe_sim::Sim::new(&state);
+        stripe_sim::spawn(sim.clone());
+        stripe_sim::router(sim)
+    } else {
+        Router::new()
+    };
     Router::new()
         .merge(routes::plain_routes(&state))
+        .merge(simulator)
         .leptos_routes_with_context(&state, routes, additional_context, move || {
             shell(leptos_options.clone())
         })

@@ -10,8 +10,23 @@ use app::backend::config::Settings;
 use app::backend::AppState;
 use server::cli::Command;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    // The app's route and view types are deep; unoptimised builds need more than the 2 MiB a
+    // worker thread gets by default to render them.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(16 * 1024 * 1024)
+        .build();
+    match runtime {
+        Ok(rt) => rt.block_on(run_main()),
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run_main() -> ExitCode {
     server::telemetry::init_tracing();
     let command = match Command::parse(std::env::args().skip(1)) {
         Ok(c) => c,
@@ -46,6 +61,7 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             }
             server::jobs::spawn_sweeper(state.clone());
             server::jobs::spawn_deadlines(state.clone());
+            server::jobs::spawn_settlement(state.clone());
             server::jobs::spawn_visit_flush(state.clone());
             let addr = state.settings.addr;
             let public_url = state.settings.public_url.clone();
@@ -57,6 +73,18 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             state.visits.flush(&state.db).await.ok();
         }
         Command::Migrate => println!("migrations applied"),
+        Command::BenchPayments => {
+            // The simulator and the webhook endpoint answer on this server's own port.
+            let listener = tokio::net::TcpListener::bind(state.settings.addr).await?;
+            let app = server::router(state.clone());
+            tokio::spawn(async move {
+                let _ = server::serve(listener, app).await;
+            });
+            let table = server::bench_payments::run(&state)
+                .await
+                .map_err(|e| e.to_string())?;
+            print!("{table}");
+        }
         Command::SeedDemo => server::seed::seed_demo(&state).await?,
         Command::SeedBench => {
             let outcome = server::bench_seed::seed(&state, Default::default()).await?;

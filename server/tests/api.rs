@@ -6,6 +6,7 @@
 #![recursion_limit = "512"]
 
 mod campaign_api;
+mod payments_api;
 mod support;
 
 use support::spawn_app;

@@ -35,6 +35,98 @@ pub struct Settings {
     pub media_dir: PathBuf,
     /// Sign-in with an OpenID Connect provider, when `OIDC_ISSUER` and friends are set.
     pub oidc: Option<OidcSettings>,
+    pub stripe: StripeSettings,
+}
+
+/// Where payments go. Without `STRIPE_SECRET_KEY` the built-in simulator answers on this same
+/// server under `/_stripe/` (see docs/payments.md).
+#[derive(Debug, Clone)]
+pub struct StripeSettings {
+    pub secret_key: Secret,
+    pub webhook_secret: Secret,
+    /// Base URL the client calls, ending in `/` (the client appends `v1/…`).
+    pub api_base: Option<String>,
+    /// True when Cohort serves the simulator itself.
+    pub simulated: bool,
+    /// Waits before each retry of a declined settlement charge (`COHORT_CHARGE_RETRIES`, e.g.
+    /// `1d,3d,5d`); after the last one the pledge is dropped.
+    pub retry_schedule: Vec<std::time::Duration>,
+    /// How long after being charged a backer may refund a flexible pledge themselves.
+    pub refund_window: std::time::Duration,
+}
+
+/// The simulator's fixed test keys: it accepts any `sk_test_…`, and signs with this secret.
+pub const SIMULATOR_SECRET_KEY: &str = "sk_test_cohort_simulator";
+pub const SIMULATOR_WEBHOOK_SECRET: &str = "whsec_cohort_simulator";
+
+/// Parses `30s`, `5m`, `2h`, `3d` (a bare number is seconds).
+pub fn parse_duration(s: &str) -> Option<std::time::Duration> {
+    let s = s.trim();
+    let (num, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => (&s[..i], &s[i..]),
+        None => (s, "s"),
+    };
+    let n: u64 = num.parse().ok()?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => return None,
+    };
+    Some(std::time::Duration::from_secs(secs))
+}
+
+fn stripe_from(
+    get: &impl Fn(&str) -> Option<String>,
+    addr: SocketAddr,
+) -> Result<StripeSettings, ConfigError> {
+    let retries_raw = get("COHORT_CHARGE_RETRIES").unwrap_or_else(|| "1d,3d,5d".into());
+    let retry_schedule = retries_raw
+        .split(',')
+        .map(parse_duration)
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| ConfigError::Invalid {
+            name: "COHORT_CHARGE_RETRIES",
+            reason: format!("{retries_raw:?} is not a list like 1d,3d,5d"),
+        })?;
+    let window_raw = get("COHORT_REFUND_WINDOW").unwrap_or_else(|| "7d".into());
+    let refund_window = parse_duration(&window_raw).ok_or_else(|| ConfigError::Invalid {
+        name: "COHORT_REFUND_WINDOW",
+        reason: format!("{window_raw:?} is not a duration like 7d"),
+    })?;
+    let key = get("STRIPE_SECRET_KEY");
+    let api_base = get("STRIPE_API_BASE").map(|b| format!("{}/", b.trim_end_matches('/')));
+    let simulated = key.is_none() && api_base.is_none();
+    let api_base = if simulated {
+        // The simulator runs inside this server; call it on the loopback address.
+        let host = if addr.ip().is_unspecified() {
+            format!("127.0.0.1:{}", addr.port())
+        } else {
+            addr.to_string()
+        };
+        Some(format!("http://{host}/_stripe/"))
+    } else {
+        api_base
+    };
+    let webhook_secret = match (get("STRIPE_WEBHOOK_SECRET"), &key) {
+        (Some(s), _) => s,
+        (None, None) => SIMULATOR_WEBHOOK_SECRET.into(),
+        (None, Some(_)) => {
+            return Err(ConfigError::Invalid {
+                name: "STRIPE_WEBHOOK_SECRET",
+                reason: "required when STRIPE_SECRET_KEY is set".into(),
+            })
+        }
+    };
+    Ok(StripeSettings {
+        secret_key: Secret::new(key.unwrap_or_else(|| SIMULATOR_SECRET_KEY.into())),
+        webhook_secret: Secret::new(webhook_secret),
+        api_base,
+        simulated,
+        retry_schedule,
+        refund_window,
+    })
 }
 
 #[derive(Debug, Clone)]
@@ -99,6 +191,7 @@ impl Settings {
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from("./data/media")),
             oidc: oidc_from(&get)?,
+            stripe: stripe_from(&get, addr)?,
         })
     }
 
@@ -118,6 +211,11 @@ impl Settings {
             mail_from: "Cohort <no-reply@cohort.local>".into(),
             media_dir,
             oidc: None,
+            stripe: stripe_from(
+                &|_: &str| None,
+                "127.0.0.1:0".parse().expect("literal address"),
+            )
+            .expect("default Stripe settings"),
         }
     }
 }

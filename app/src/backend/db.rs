@@ -16,6 +16,11 @@ pub enum DbError {
 }
 
 impl DbError {
+    /// Another transaction wrote the same records first; running again may succeed.
+    pub fn is_conflict(&self) -> bool {
+        self.to_string().to_lowercase().contains("conflict")
+    }
+
     /// True when a unique index refused the write; `index` names which one.
     pub fn is_unique_violation(&self, index: &str) -> bool {
         let msg = self.to_string();
@@ -57,10 +62,33 @@ impl Db {
         sql: &str,
         vars: serde_json::Value,
     ) -> Result<Vec<T>, DbError> {
-        let mut res = self.inner.query(sql).bind(vars).await?.check()?;
+        let mut res = checked(self.inner.query(sql).bind(vars).await?)?;
         let last = res.num_statements().saturating_sub(1);
         let rows: Vec<serde_json::Value> = res.take(last)?;
         Ok(serde_json::from_value(serde_json::Value::Array(rows))?)
+    }
+
+    /// Like [`Db::rows`] for a transaction that other writers may touch at the same moment
+    /// (shared counters): a write conflict is retried with a growing, jittered wait, so the
+    /// caller only sees one when it persists.
+    pub async fn rows_retrying<T: DeserializeOwned>(
+        &self,
+        sql: &str,
+        vars: serde_json::Value,
+    ) -> Result<Vec<T>, DbError> {
+        let mut wait = 2u64;
+        let mut tries = 0;
+        loop {
+            match self.rows(sql, vars.clone()).await {
+                Err(e) if e.is_conflict() && tries < 12 => {
+                    tries += 1;
+                    let jitter = rand::random::<u64>() % wait;
+                    tokio::time::sleep(std::time::Duration::from_millis(wait + jitter)).await;
+                    wait = (wait * 2).min(250);
+                }
+                other => return other,
+            }
+        }
     }
 
     /// The first row of the last statement, if any.
@@ -75,7 +103,7 @@ impl Db {
     /// Runs statements for their effect only.
     #[tracing::instrument(level = "debug", skip(self, vars), err)]
     pub async fn run(&self, sql: &str, vars: serde_json::Value) -> Result<(), DbError> {
-        self.inner.query(sql).bind(vars).await?.check()?;
+        checked(self.inner.query(sql).bind(vars).await?)?;
         Ok(())
     }
 
@@ -84,6 +112,22 @@ impl Db {
         self.inner.query("RETURN 1").await?.check()?;
         Ok(())
     }
+}
+
+/// The response, or its root error: in a failed transaction every statement reports "not
+/// executed due to a failed transaction", and the one that actually failed (the `THROW`, the
+/// index violation) is what callers match on.
+fn checked(mut res: surrealdb::IndexedResults) -> Result<surrealdb::IndexedResults, DbError> {
+    let mut errors: Vec<(usize, surrealdb::Error)> = res.take_errors().into_iter().collect();
+    if errors.is_empty() {
+        return Ok(res);
+    }
+    errors.sort_by_key(|(i, _)| *i);
+    let root = errors
+        .iter()
+        .position(|(_, e)| !e.to_string().contains("due to a failed transaction"))
+        .unwrap_or(0);
+    Err(DbError::Surreal(errors.swap_remove(root).1))
 }
 
 /// Builds a bind object: `vars!{ "id" => id, "n" => 3 }`.

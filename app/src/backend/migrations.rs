@@ -22,6 +22,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "campaigns",
         include_str!("migrations/0003_campaigns.surql"),
     ),
+    (
+        4,
+        "payments",
+        include_str!("migrations/0004_payments.surql"),
+    ),
 ];
 
 #[derive(serde::Deserialize)]

@@ -34,6 +34,11 @@ pub const COMMENT_PER_USER: Limit = Limit {
     max: 20,
     window_secs: 10 * 60,
 };
+/// Pledges started (or changed) per backer: generous for people, tight for card testers.
+pub const PLEDGE_PER_USER: Limit = Limit {
+    max: 30,
+    window_secs: 60 * 60,
+};
 pub const UPLOAD_PER_USER: Limit = Limit {
     max: 30,
     window_secs: 60 * 60,

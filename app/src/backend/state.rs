@@ -21,6 +21,8 @@ pub struct AppState {
     pub creators_cache: super::cache::TtlCache<Vec<crate::accounts::model::PublicProfile>>,
     /// Visitors' view of each campaign's newest comment threads, for a few seconds: a popular
     /// campaign's page reads them on every view. Cleared locally when a comment changes.
+    /// Stripe, or the built-in simulator when no key is configured.
+    pub payments: crate::payments::stripe::Payments,
     pub comments_cache: super::cache::KeyedTtlCache<Vec<crate::campaigns::model::CommentView>>,
     /// Campaign page views, written in batches by the visits job.
     pub visits: super::visits::VisitCounter,
@@ -34,6 +36,8 @@ pub enum StartError {
     Mail(#[from] super::mail::MailError),
     #[error("media directory {0}: {1}")]
     Media(String, std::io::Error),
+    #[error("payments: {0}")]
+    Payments(String),
 }
 
 impl AppState {
@@ -60,7 +64,10 @@ impl AppState {
             .oidc
             .clone()
             .map(|o| crate::accounts::oidc::OidcClient::new(o, &settings.public_url));
+        let payments = crate::payments::stripe::Payments::new(&settings.stripe)
+            .map_err(|e| StartError::Payments(e.to_string()))?;
         Ok(AppState {
+            payments,
             leptos_options,
             oidc,
             creators_cache: super::cache::TtlCache::new(std::time::Duration::from_secs(10)),

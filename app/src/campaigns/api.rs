@@ -268,6 +268,40 @@ pub async fn review_queue() -> Result<Vec<ReviewItem>, AppError> {
     )
 }
 
+/// Ends a live campaign now, as if its deadline had come (admins only: a creator's request, or
+/// a campaign that must stop). Settlement then runs in the background.
+#[server(endpoint = "end_campaign_now")]
+pub async fn end_campaign_now(csrf: String, id: String) -> Result<CampaignState, AppError> {
+    use ssr::*;
+    respond(
+        async {
+            check_csrf(&csrf).await?;
+            let admin = require_role(Role::Admin).await?;
+            let db = &state()?.db;
+            let row = store::get(db, &id).await?.ok_or(AppError::NotFound)?;
+            if row.state != CampaignState::Live {
+                return Err(problem(CampaignProblem::NotReady));
+            }
+            let to = store::apply(
+                db,
+                &row.id,
+                row.state,
+                CampaignEvent::Deadline {
+                    goal_met: row.pledged >= row.goal,
+                },
+                Actor::Admin,
+                Some(&admin.id),
+                Some("ended early by an admin"),
+            )
+            .await?
+            .ok_or(AppError::Conflict)?;
+            tracing::info!(campaign = %row.id, ?to, admin = %admin.id, "ended early");
+            Ok(to)
+        }
+        .await,
+    )
+}
+
 /// Approves (scheduled, or live at once when its start date has come) or rejects with a reason
 /// the creator sees.
 #[server(endpoint = "review_campaign")]

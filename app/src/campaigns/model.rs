@@ -389,6 +389,8 @@ pub struct CampaignPageData {
     pub viewer_signed_in: bool,
     /// The creator or an admin: may hide comments.
     pub viewer_can_moderate: bool,
+    /// Admins may end a live campaign early (its deadline then applies at once).
+    pub viewer_is_admin: bool,
     /// Absolute URLs for share tags.
     pub canonical_url: String,
     pub og_image_url: String,

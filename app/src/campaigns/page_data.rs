@@ -100,6 +100,7 @@ pub async fn load(slug: &str, source: Option<String>) -> AppResult<CampaignPageD
         viewer_is_backer,
         viewer_signed_in: viewer.is_some(),
         viewer_can_moderate: is_owner || is_admin,
+        viewer_is_admin: is_admin,
     })
 }
 

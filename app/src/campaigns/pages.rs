@@ -76,16 +76,24 @@ fn CampaignView(d: CampaignPageData) -> impl IntoView {
     let owner_links = d.is_owner.then(|| {
         let edit = format!("/campaigns/{}/edit", d.id);
         let dash = format!("/campaigns/{}/dashboard", d.id);
+        let ledger = format!("/campaigns/{}/ledger", d.id);
         view! {
             <p class="owner-links">
                 <a class="button small" href=edit>{c.edit}</a>
                 <a class="button small" href=dash>{c.dashboard}</a>
+                <a class="button small" href=ledger>{t().pay.ledger}</a>
             </p>
         }
     });
     let description = d.pitch.clone();
     let title = d.title.clone();
     let share_url = d.canonical_url.clone();
+    // A visitor who came through a shared link keeps its source on the pledge.
+    let reference = use_query_map().with_untracked(|q| q.get("ref"));
+    let pledge_href = match reference {
+        Some(r) => format!("/c/{}/pledge?ref={}", d.slug, crate::ui::url_encode(&r)),
+        None => format!("/c/{}/pledge", d.slug),
+    };
     view! {
         <Title text=d.title.clone()/>
         <Meta name="description" content=description.clone()/>
@@ -127,7 +135,11 @@ fn CampaignView(d: CampaignPageData) -> impl IntoView {
                     <p class="stat"><strong>{left}</strong></p>
                     {next_stretch.map(|g| view! { <p class="stretch-next">{c.next_stretch}" "{g.amount.to_string()}": "{g.title}</p> })}
                     {d.viewer_is_backer.then(|| view! { <p class="badge">{c.you_backed}</p> })}
+                    {(d.state == CampaignState::Live && !d.is_owner).then(|| view! {
+                        <a class="button primary back-this" href=pledge_href.clone()>{t().pay.back_this}</a>
+                    })}
                     <ShareButton url=share_url title=title.clone()/>
+                    {(d.viewer_is_admin && d.state == CampaignState::Live).then(|| view! { <EndNow id=d.id.clone()/> })}
                 </aside>
             </div>
             <div class="campaign-body">
@@ -193,11 +205,15 @@ fn CampaignView(d: CampaignPageData) -> impl IntoView {
                                             (false, None) => ().into_any(),
                                         }}
                                         <p class="muted">{format!("{}", tier.claimed)}" "{c.backers}</p>
+                                        {(d.state == CampaignState::Live && !d.is_owner && !sold_out).then(|| view! {
+                                            <a class="button" href=format!("/c/{}/pledge?tier={}", d.slug, tier.id)>{t().pay.select_reward}</a>
+                                        })}
                                     </li>
                                 }
                             }).collect_view()}
                         </ul>
                     </section>
+                    <MoneyWent id=d.id.clone() currency=d.goal.currency/>
                     <section class="creator-box" aria-labelledby="creator-h">
                         <h2 id="creator-h">{c.creator}</h2>
                         <a href=format!("/u/{}", d.creator.handle)>
@@ -217,6 +233,41 @@ fn CampaignView(d: CampaignPageData) -> impl IntoView {
                 </aside>
             </div>
         </article>
+    }
+}
+
+/// Where the money went (from the ledger), once any money has moved.
+#[component]
+fn MoneyWent(id: String, currency: crate::money::Currency) -> impl IntoView {
+    let summary = Resource::new(move || id.clone(), crate::payments::api::load_money_summary);
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                summary.await.ok().filter(|s| s.raised > 0).map(|s| view! {
+                    <section aria-labelledby="money-h">
+                        <h2 id="money-h">{t().pay.ledger_title}</h2>
+                        <crate::payments::pages::MoneySummaryView summary=s currency/>
+                    </section>
+                })
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn EndNow(id: String) -> impl IntoView {
+    let end = ServerAction::<super::api::EndCampaignNow>::new();
+    let done = Signal::derive(move || {
+        matches!(end.value().get(), Some(Ok(_))).then(|| t().pay.end_now_done.to_string())
+    });
+    view! {
+        <ActionForm action=end attr:class="inline">
+            <CsrfField/>
+            <input type="hidden" name="id" value=id/>
+            <SubmitButton label=t().pay.end_now pending=end.pending()/>
+            <FormError error=error_of(end.value())/>
+            <FormStatus message=done/>
+        </ActionForm>
     }
 }
 

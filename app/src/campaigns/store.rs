@@ -15,14 +15,9 @@ use crate::error::{AppError, AppResult, Problem};
 use crate::money::{Currency, Money};
 use crate::vars;
 
-/// Pledge states that count towards totals and make someone a backer.
-pub const COUNTED_PLEDGES: [&str; 5] = [
-    "authorized",
-    "charging",
-    "paid",
-    "retrying",
-    "charge_failed",
-];
+/// Pledge states that count towards totals and make someone a backer (see
+/// `payments::rules::PledgeState::COUNTED`, which a test keeps in step).
+pub const COUNTED_PLEDGES: [&str; 4] = ["authorized", "charging", "paid", "retrying"];
 
 /// States anyone may see.
 pub const PUBLIC_STATES: [&str; 6] = [
@@ -387,7 +382,7 @@ pub async fn apply(
         Actor::System => "system",
     };
     let moved: Result<Vec<serde_json::Value>, _> = db
-        .rows(
+        .rows_retrying(
             "BEGIN TRANSACTION;
              LET $c = type::record('campaign', $id);
              LET $moved = (UPDATE $c SET state = $to, updated_at = time::now(),
@@ -410,8 +405,8 @@ pub async fn apply(
         .await;
     match moved {
         Ok(moved) => Ok((!moved.is_empty()).then_some(to)),
-        // Another writer moved it in the same instant: the engine refused our transaction.
-        Err(e) if e.to_string().to_lowercase().contains("conflict") => Ok(None),
+        // Still conflicting after retries: another writer keeps it busy; the caller lost.
+        Err(e) if e.is_conflict() => Ok(None),
         Err(e) => Err(e.into()),
     }
 }

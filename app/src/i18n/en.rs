@@ -107,4 +107,5 @@ pub static EN: Strings = Strings {
     err_transport: "We couldn't reach Cohort. Check your connection and try again.",
     err_conflict: "Someone else changed this at the same time. Reload and try again.",
     campaign: &crate::campaigns::text::EN,
+    pay: &crate::payments::text::EN,
 };

@@ -193,6 +193,8 @@ pub struct Strings {
     pub err_conflict: &'static str,
     /// Campaign pages, editor, review and dashboard.
     pub campaign: &'static crate::campaigns::text::CampaignText,
+    /// Pledges, payments, refunds and ledgers.
+    pub pay: &'static crate::payments::text::PayText,
 }
 
 impl Strings {
@@ -212,6 +214,7 @@ impl Strings {
             Problem::AvatarType => self.err_avatar_type,
             Problem::AvatarSize => self.err_avatar_size,
             Problem::Campaign(p) => self.campaign.problem(p),
+            Problem::Pledge(p) => self.pay.problem(p),
         }
     }
 

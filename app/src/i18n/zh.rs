@@ -108,4 +108,5 @@ pub static ZH: Strings = Strings {
     err_transport: "无法连接到 Cohort，请检查网络后重试。",
     err_conflict: "有人同时修改了此内容。请刷新后重试。",
     campaign: &crate::campaigns::text::ZH,
+    pay: &crate::payments::text::ZH,
 };

@@ -39,6 +39,7 @@ pub fn Header() -> impl IntoView {
                             <div class="menu">
                                 <a href=profile>{s.nav_profile}</a>
                                 <a href="/settings">{s.nav_settings}</a>
+                                <a href="/pledges">{s.pay.my_pledges}</a>
                                 {is_creator.then(|| view! { <a href="/campaigns">{s.campaign.my_campaigns}</a> })}
                                 {is_admin.then(|| view! { <a href="/admin/review">{s.campaign.review_title}</a> })}
                                 {is_admin.then(|| view! { <a href="/admin/outbox">{s.nav_outbox}</a> })}

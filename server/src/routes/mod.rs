@@ -5,6 +5,7 @@ mod account;
 mod campaign;
 mod meta;
 mod oidc;
+mod payments;
 mod upload;
 
 use app::backend::AppState;
@@ -36,6 +37,8 @@ pub fn plain_routes(state: &AppState) -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(campaign::COVER_MAX_BYTES * 2)),
         )
         .route("/c/{slug}/og.png", get(campaign::og_image))
+        .route("/webhooks/stripe", post(payments::stripe_webhook))
+        .route("/campaigns/{id}/backers.csv", get(payments::backers_csv))
         .nest_service(
             "/media/covers",
             ServeDir::new(state.settings.media_dir.join("covers")),

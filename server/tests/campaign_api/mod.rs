@@ -17,7 +17,7 @@ async fn comments_of(app: &TestApp, id: &str) -> Vec<Value> {
 }
 
 /// A signed-up creator, in its own browser.
-async fn creator(app: &TestApp, handle: &str) -> TestApp {
+pub async fn creator(app: &TestApp, handle: &str) -> TestApp {
     let c = app.fresh_client().await;
     c.sign_up(
         &format!("{handle}@example.com"),
@@ -33,7 +33,7 @@ async fn creator(app: &TestApp, handle: &str) -> TestApp {
     c
 }
 
-async fn start(c: &TestApp, title: &str) -> String {
+pub async fn start(c: &TestApp, title: &str) -> String {
     let csrf = c.csrf().await;
     let res = c
         .call(
@@ -45,11 +45,11 @@ async fn start(c: &TestApp, title: &str) -> String {
     res.json().await.unwrap()
 }
 
-fn today(offset_days: i64) -> String {
+pub fn today(offset_days: i64) -> String {
     (chrono::Utc::now().date_naive() + chrono::Duration::days(offset_days)).to_string()
 }
 
-fn complete_draft(slug: &str, title: &str) -> Value {
+pub fn complete_draft(slug: &str, title: &str) -> Value {
     json!({
         "title": title, "slug": slug,
         "pitch": "A practical course on the thing, with exercises.",
@@ -63,7 +63,7 @@ fn complete_draft(slug: &str, title: &str) -> Value {
     })
 }
 
-async fn save(c: &TestApp, id: &str, draft: Value) -> reqwest::Response {
+pub async fn save(c: &TestApp, id: &str, draft: Value) -> reqwest::Response {
     let csrf = c.csrf().await;
     c.client
         .post(c.url("/api/save_campaign"))
@@ -74,13 +74,21 @@ async fn save(c: &TestApp, id: &str, draft: Value) -> reqwest::Response {
 }
 
 /// A campaign approved by an admin and live (its start date is today).
-async fn live_campaign(app: &TestApp, handle: &str, slug: &str, title: &str) -> (TestApp, String) {
+pub async fn live_campaign(
+    app: &TestApp,
+    handle: &str,
+    slug: &str,
+    title: &str,
+) -> (TestApp, String) {
+    live_campaign_from(app, handle, complete_draft(slug, title)).await
+}
+
+/// Like `live_campaign`, from a whole draft (another mode, other tiers).
+pub async fn live_campaign_from(app: &TestApp, handle: &str, draft: Value) -> (TestApp, String) {
     let c = creator(app, handle).await;
-    let id = start(&c, title).await;
-    assert_eq!(
-        save(&c, &id, complete_draft(slug, title)).await.status(),
-        200
-    );
+    let title = draft["title"].as_str().unwrap_or("A campaign").to_string();
+    let id = start(&c, &title).await;
+    assert_eq!(save(&c, &id, draft).await.status(), 200);
     let csrf = c.csrf().await;
     assert_eq!(
         c.call("submit_campaign", &[("csrf", &csrf), ("id", &id)])

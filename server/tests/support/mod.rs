@@ -34,6 +34,13 @@ fn client() -> reqwest::Client {
 
 pub async fn spawn_app() -> TestApp {
     server::telemetry::install_crypto_provider();
+    // `TEST_LOG=1` shows the server's log (e.g. the cause behind a 500).
+    if std::env::var_os("TEST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("warn,app=info,server=info")
+            .with_test_writer()
+            .try_init();
+    }
     let dir = std::env::temp_dir().join(format!("cohort-test-{}", random_token()));
     let mut settings = Settings::for_tests(dir.join("media"));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -42,6 +49,7 @@ pub async fn spawn_app() -> TestApp {
     let addr = listener.local_addr().expect("addr");
     settings.addr = addr;
     settings.public_url = format!("http://{addr}");
+    settings.stripe.api_base = Some(format!("http://{addr}/_stripe/"));
     let options = LeptosOptions::builder()
         .output_name("cohort")
         .site_root(dir.join("site").display().to_string())

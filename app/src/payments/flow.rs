@@ -1,0 +1,455 @@
+//! The pledge flow on the server: opening a Checkout session, applying what Stripe reports
+//! (webhooks), and refunds. Stripe is the source of truth: a webhook only says "look at this
+//! object", and we fetch the object back before changing anything, so duplicated or reordered
+//! events converge on the same state.
+
+use std::collections::HashMap;
+
+use chrono::{Duration, Utc};
+
+use super::ledger::{charge_legs, refund_legs, TxKind};
+use super::model::PledgeProblem;
+use super::rules::{PledgeEvent, PledgeState};
+use super::store::{self, problem, LedgerEntry, Move, NewPledge, PledgeRow};
+use super::stripe::{CheckoutMode, CheckoutRequest, IntentFacts, PayError};
+use crate::backend::AppState;
+use crate::campaigns::model::CampaignMode;
+use crate::campaigns::rules::CampaignState;
+use crate::error::{AppError, AppResult};
+use crate::money::Money;
+use crate::vars;
+
+pub fn new_pledge_id() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyz23456789";
+    let mut rng = rand::rng();
+    (0..16)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+fn unavailable(e: PayError) -> AppError {
+    tracing::warn!(error = %e, "payment call failed");
+    match e {
+        PayError::Refused(_) => AppError::Internal,
+        PayError::Missing(_) => AppError::NotFound,
+        _ => problem(PledgeProblem::PaymentsUnavailable),
+    }
+}
+
+/// The backer's Stripe customer, created once.
+async fn customer_of(state: &AppState, user: &str) -> AppResult<String> {
+    #[derive(serde::Deserialize)]
+    struct Row {
+        stripe_customer: Option<String>,
+        email: String,
+        display_name: String,
+    }
+    let row: Row = state
+        .db
+        .row(
+            "SELECT stripe_customer, email, display_name FROM type::record('user', $u)",
+            vars!("u" => user),
+        )
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if let Some(c) = row.stripe_customer {
+        return Ok(c);
+    }
+    let id = state
+        .payments
+        .create_customer(user, &row.email, &row.display_name)
+        .await
+        .map_err(unavailable)?;
+    state
+        .db
+        .run(
+            "UPDATE type::record('user', $u) SET stripe_customer = $c",
+            vars!("u" => user, "c" => &id),
+        )
+        .await?;
+    Ok(id)
+}
+
+pub struct PledgeRequest<'a> {
+    pub terms: &'a store::CampaignTerms,
+    pub backer: &'a str,
+    pub tier: Option<&'a str>,
+    pub base: i64,
+    pub addon: i64,
+    pub reference: Option<&'a str>,
+}
+
+/// Reserves the place and opens Checkout. Returns the pledge id and the URL to send the backer
+/// to. If Stripe cannot be reached the reservation is released and nothing is left behind.
+pub async fn begin(state: &AppState, r: PledgeRequest<'_>) -> AppResult<(String, String)> {
+    let id = new_pledge_id();
+    let setup = r.terms.mode == CampaignMode::AllOrNothing;
+    store::open(
+        &state.db,
+        NewPledge {
+            id: &id,
+            campaign: &r.terms.id,
+            backer: r.backer,
+            tier: r.tier,
+            base_amount: r.base,
+            addon: r.addon,
+            currency: r.terms.currency,
+            setup,
+            reference: r.reference,
+        },
+    )
+    .await?;
+    match open_checkout(state, &id, r.backer, r.terms, r.base + r.addon, setup).await {
+        Ok(url) => Ok((id, url)),
+        Err(e) => {
+            store::apply(
+                &state.db,
+                &id,
+                PledgeState::PendingCheckout,
+                Move::new(PledgeEvent::Cancel),
+            )
+            .await?;
+            Err(e)
+        }
+    }
+}
+
+async fn open_checkout(
+    state: &AppState,
+    id: &str,
+    backer: &str,
+    terms: &store::CampaignTerms,
+    amount: i64,
+    setup: bool,
+) -> AppResult<String> {
+    let customer = customer_of(state, backer).await?;
+    let base = &state.settings.public_url;
+    let (session, url) = state
+        .payments
+        .create_checkout(CheckoutRequest {
+            key: format!("checkout-{id}"),
+            mode: if setup {
+                CheckoutMode::Setup
+            } else {
+                CheckoutMode::Payment
+            },
+            customer: &customer,
+            currency: terms.currency,
+            amount,
+            product: &terms.title,
+            success_url: format!("{base}/pledges/{id}"),
+            cancel_url: format!("{base}/c/{}/pledge?cancelled={id}", terms.slug),
+            // Stripe's shortest allowed lifetime is 30 minutes.
+            expires_at: (Utc::now() + Duration::minutes(31)).timestamp(),
+            metadata: HashMap::from([
+                ("pledge".to_string(), id.to_string()),
+                ("campaign".to_string(), terms.id.clone()),
+            ]),
+        })
+        .await
+        .map_err(unavailable)?;
+    store::set_checkout(&state.db, id, &customer, &session, &url).await?;
+    Ok(url)
+}
+
+/// A new Checkout session (setup mode) for a pledge whose charge failed: the backer saves
+/// another card and the next attempt uses it at once.
+pub async fn update_card(state: &AppState, p: &PledgeRow) -> AppResult<String> {
+    let terms = store::terms(&state.db, &p.campaign)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let customer = match &p.customer {
+        Some(c) => c.clone(),
+        None => customer_of(state, &p.backer).await?,
+    };
+    let base = &state.settings.public_url;
+    let (session, url) = state
+        .payments
+        .create_checkout(CheckoutRequest {
+            key: format!("card-{}-{}", p.id, p.attempts),
+            mode: CheckoutMode::Setup,
+            customer: &customer,
+            currency: terms.currency,
+            amount: p.amount,
+            product: &terms.title,
+            success_url: format!("{base}/pledges/{}", p.id),
+            cancel_url: format!("{base}/pledges"),
+            expires_at: (Utc::now() + Duration::minutes(31)).timestamp(),
+            metadata: HashMap::from([
+                ("pledge".to_string(), p.id.clone()),
+                ("purpose".to_string(), "update_card".to_string()),
+            ]),
+        })
+        .await
+        .map_err(unavailable)?;
+    state
+        .db
+        .run(
+            "UPDATE type::record('pledge', $id) SET checkout_session = $s, checkout_url = $u",
+            vars!("id" => &p.id, "s" => session, "u" => url.clone()),
+        )
+        .await?;
+    Ok(url)
+}
+
+/// What a webhook event asks us to look at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    Session(String),
+    Intent(String),
+    Ignored,
+}
+
+pub fn subject_of(event_type: &str, object_id: &str) -> Subject {
+    match event_type {
+        "checkout.session.completed"
+        | "checkout.session.expired"
+        | "checkout.session.async_payment_succeeded"
+        | "checkout.session.async_payment_failed" => Subject::Session(object_id.to_string()),
+        "payment_intent.succeeded" | "payment_intent.payment_failed" => {
+            Subject::Intent(object_id.to_string())
+        }
+        _ => Subject::Ignored,
+    }
+}
+
+/// Brings the pledge behind Checkout session `id` up to date with Stripe.
+pub async fn sync_session(state: &AppState, id: &str) -> AppResult<()> {
+    let s = state.payments.session(id).await.map_err(unavailable)?;
+    let Some(pledge_id) = s.metadata.get("pledge") else {
+        tracing::info!(session = id, "session without a pledge; ignored");
+        return Ok(());
+    };
+    let Some(p) = store::get(&state.db, pledge_id).await? else {
+        tracing::info!(session = id, "session for an unknown pledge; ignored");
+        return Ok(());
+    };
+    if s.metadata.get("purpose").map(String::as_str) == Some("update_card") {
+        if s.complete {
+            if let Some(si) = &s.setup_intent {
+                if let Some(pm) = state.payments.saved_card(si).await.map_err(unavailable)? {
+                    // The next settlement pass retries with the new card straight away.
+                    state
+                        .db
+                        .run(
+                            "UPDATE type::record('pledge', $id) SET payment_method = $pm, \
+                             next_attempt_at = time::now() WHERE state = 'retrying'",
+                            vars!("id" => &p.id, "pm" => pm),
+                        )
+                        .await?;
+                }
+            }
+        }
+        return Ok(());
+    }
+    if p.state != PledgeState::PendingCheckout || p.checkout_session.as_deref() != Some(id) {
+        return Ok(());
+    }
+    if s.expired {
+        store::apply(
+            &state.db,
+            &p.id,
+            p.state,
+            Move::new(PledgeEvent::CheckoutExpired),
+        )
+        .await?;
+        return Ok(());
+    }
+    if !s.complete {
+        return Ok(());
+    }
+    if s.setup {
+        let Some(si) = &s.setup_intent else {
+            return Ok(());
+        };
+        let Some(pm) = state.payments.saved_card(si).await.map_err(unavailable)? else {
+            return Ok(());
+        };
+        let moved = store::apply(
+            &state.db,
+            &p.id,
+            p.state,
+            Move::new(PledgeEvent::CardSaved).patch(serde_json::json!({ "payment_method": pm })),
+        )
+        .await?;
+        if let Some(p) = moved {
+            after_card_saved(state, &p).await?;
+        }
+    } else if let Some(pi) = &s.payment_intent {
+        sync_intent(state, pi).await?;
+    }
+    Ok(())
+}
+
+/// A card saved for a campaign that closed meanwhile is released at once; otherwise the backer
+/// gets a confirmation.
+async fn after_card_saved(state: &AppState, p: &PledgeRow) -> AppResult<()> {
+    let terms = store::terms(&state.db, &p.campaign).await?;
+    if let Some(t) = terms {
+        if matches!(t.state, CampaignState::Failed | CampaignState::Cancelled) {
+            store::apply(&state.db, &p.id, p.state, Move::new(PledgeEvent::Cancel)).await?;
+            return Ok(());
+        }
+        super::mails::send(state, p, &t, super::mails::Kind::Authorized).await;
+    }
+    Ok(())
+}
+
+/// Brings the pledge behind PaymentIntent `id` up to date with Stripe.
+pub async fn sync_intent(state: &AppState, id: &str) -> AppResult<()> {
+    let facts = state.payments.intent(id).await.map_err(unavailable)?;
+    let Some(pledge_id) = facts.metadata.get("pledge").cloned() else {
+        return Ok(());
+    };
+    let Some(p) = store::get(&state.db, &pledge_id).await? else {
+        tracing::info!(intent = id, "intent for an unknown pledge; ignored");
+        return Ok(());
+    };
+    if facts.succeeded
+        && matches!(
+            p.state,
+            PledgeState::PendingCheckout | PledgeState::Charging
+        )
+    {
+        record_paid(state, &p, &facts).await?;
+    }
+    Ok(())
+}
+
+/// Money arrived: the pledge is paid and the ledger records the charge, in one transaction.
+pub async fn record_paid(
+    state: &AppState,
+    p: &PledgeRow,
+    facts: &IntentFacts,
+) -> AppResult<Option<PledgeRow>> {
+    let terms = store::terms(&state.db, &p.campaign)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let amount = facts.amount_received;
+    let platform_fee = Money::new(amount, terms.currency).fee(terms.fee_bps).minor;
+    let escrow = terms.mode == CampaignMode::Milestone;
+    let moved = store::apply(
+        &state.db,
+        &p.id,
+        p.state,
+        Move::new(PledgeEvent::Paid)
+            .patch(serde_json::json!({
+                "payment_intent": facts.id,
+                "paid": amount,
+                "platform_fee": platform_fee,
+                "stripe_fee": facts.fee,
+            }))
+            .ledger(LedgerEntry {
+                kind: TxKind::Charge,
+                source: format!("charge:{}", facts.id),
+                memo: format!("pledge {}", p.id),
+                legs: charge_legs(&p.campaign, amount, platform_fee, facts.fee, escrow),
+            }),
+    )
+    .await?;
+    if let Some(paid) = &moved {
+        super::mails::send(state, paid, &terms, super::mails::Kind::Receipt).await;
+    }
+    Ok(moved)
+}
+
+/// Who asks for a refund decides what is allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refunder {
+    /// The backer, within the refund window, for pledges charged at once.
+    Backer,
+    Creator,
+    Admin,
+}
+
+/// Refunds `amount` (all that remains when `None`) of a paid pledge through Stripe, then
+/// records it. The idempotency key names the pledge and what was refunded before, so a retried
+/// request cannot refund twice, while a later second partial refund gets its own key.
+pub async fn refund(
+    state: &AppState,
+    p: &PledgeRow,
+    amount: Option<i64>,
+    by: Refunder,
+) -> AppResult<PledgeRow> {
+    if p.state != PledgeState::Paid {
+        return Err(problem(PledgeProblem::NotNow));
+    }
+    let remaining = p.paid - p.refunded;
+    let amount = amount.unwrap_or(remaining);
+    if amount <= 0 || amount > remaining {
+        return Err(problem(PledgeProblem::RefundTooLarge));
+    }
+    let terms = store::terms(&state.db, &p.campaign)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if by == Refunder::Backer {
+        let window = Duration::from_std(state.settings.stripe.refund_window)
+            .unwrap_or_else(|_| Duration::days(7));
+        let in_window = p.paid_at.is_some_and(|at| Utc::now() - at <= window);
+        // All-or-nothing pledges are charged at the end, for a reward the creator now owes;
+        // they are refunded by the creator or an admin.
+        if terms.mode == CampaignMode::AllOrNothing || !in_window {
+            return Err(problem(PledgeProblem::RefundWindowClosed));
+        }
+    }
+    let intent = p
+        .payment_intent
+        .clone()
+        .ok_or(problem(PledgeProblem::NotNow))?;
+    let r = state
+        .payments
+        .refund(
+            &format!("refund-{}-{}-{amount}", p.id, p.refunded),
+            &intent,
+            amount,
+            HashMap::from([("pledge".to_string(), p.id.clone())]),
+        )
+        .await
+        .map_err(unavailable)?;
+    let escrow = terms.mode == CampaignMode::Milestone;
+    let entry = LedgerEntry {
+        kind: TxKind::Refund,
+        source: format!("refund:{}", r.id),
+        memo: format!("pledge {} ({by:?})", p.id),
+        legs: refund_legs(&p.campaign, p.paid, p.platform_fee, r.amount, escrow),
+    };
+    if p.refunded + r.amount >= p.paid {
+        let mut m = Move::new(PledgeEvent::RefundedInFull)
+            .patch(serde_json::json!({ "refunded": p.paid }))
+            .ledger(entry);
+        m.refunded_was = Some(p.refunded);
+        store::apply(&state.db, &p.id, p.state, m).await?;
+    } else {
+        store::partial_refund(&state.db, &p.id, p.refunded, r.amount, entry).await?;
+    }
+    let after = store::get(&state.db, &p.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    super::mails::send(
+        state,
+        &after,
+        &terms,
+        super::mails::Kind::Refunded(r.amount),
+    )
+    .await;
+    Ok(after)
+}
+
+/// Cancels an open pledge: an unfinished Checkout is expired in Stripe so it cannot complete
+/// later, a saved card is simply never charged.
+pub async fn cancel(state: &AppState, p: &PledgeRow) -> AppResult<()> {
+    if p.state == PledgeState::PendingCheckout {
+        if let Some(s) = &p.checkout_session {
+            // An already completed or expired session answers with an error; the webhook for
+            // whatever happened will arrive and find the pledge cancelled.
+            if let Err(e) = state.payments.expire_session(s).await {
+                tracing::info!(error = %e, "expiring the session failed");
+            }
+        }
+    }
+    store::apply(&state.db, &p.id, p.state, Move::new(PledgeEvent::Cancel))
+        .await?
+        .ok_or(AppError::Conflict)?;
+    Ok(())
+}

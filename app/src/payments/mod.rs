@@ -1,0 +1,25 @@
+//! Pledges and payments: Stripe Checkout (or the built-in simulator), webhooks, settlement,
+//! refunds and the double-entry ledger. Pure rules (`rules`, `ledger`) and shared types
+//! (`model`) compile everywhere; the rest only on the server. See docs/payments.md.
+
+pub mod api;
+pub mod ledger;
+pub mod model;
+pub mod pages;
+pub mod rules;
+pub mod text;
+
+#[cfg(feature = "ssr")]
+pub mod flow;
+#[cfg(feature = "ssr")]
+pub mod mails;
+#[cfg(feature = "ssr")]
+pub mod settle;
+#[cfg(feature = "ssr")]
+pub mod signature;
+#[cfg(feature = "ssr")]
+pub mod store;
+#[cfg(feature = "ssr")]
+pub mod stripe;
+#[cfg(feature = "ssr")]
+pub mod webhook;

@@ -1,0 +1,203 @@
+//! The pledge lifecycle as one pure function. Webhooks, the settlement job and people all move
+//! pledges through [`transition`]; the store records what it returns with a compare-and-set.
+//!
+//! ```text
+//! pending_checkout → authorized (card saved) → charging → paid → refunded
+//!                  → paid (charged at checkout)          ↘ retrying → charging …
+//!                  → expired                               ↘ dropped (after the last retry)
+//!                  → cancelled ← authorized / retrying
+//! ```
+//!
+//! A failed settlement charge is recorded as `retrying` (with the decline reason and the next
+//! attempt's time) or, after the last attempt, `dropped`: the design's `charge_failed` is the
+//! moment between the two, never a resting state.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PledgeState {
+    PendingCheckout,
+    Authorized,
+    Charging,
+    Paid,
+    Retrying,
+    Dropped,
+    Refunded,
+    Cancelled,
+    Expired,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PledgeEvent {
+    /// Checkout in `setup` mode finished: the card is saved, nobody is charged yet.
+    CardSaved,
+    /// Money arrived (Checkout in `payment` mode, or a settlement charge).
+    Paid,
+    /// The Checkout session ran out before the backer finished.
+    CheckoutExpired,
+    Cancel,
+    /// The settlement job starts a charge attempt.
+    StartCharge,
+    /// A charge attempt was declined; `last` when no retry remains.
+    ChargeDeclined {
+        last: bool,
+    },
+    /// Everything paid went back to the backer.
+    RefundedInFull,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[error("a pledge that is {from:?} cannot take {event:?}")]
+pub struct PledgeTransitionError {
+    pub from: PledgeState,
+    pub event: PledgeEvent,
+}
+
+impl PledgeState {
+    /// States that count towards the campaign's total and make someone a backer.
+    pub const COUNTED: [PledgeState; 4] = [
+        PledgeState::Authorized,
+        PledgeState::Charging,
+        PledgeState::Paid,
+        PledgeState::Retrying,
+    ];
+
+    pub fn is_counted(self) -> bool {
+        Self::COUNTED.contains(&self)
+    }
+
+    /// No further change is possible (a refunded or dropped pledge stays so).
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            PledgeState::Dropped
+                | PledgeState::Refunded
+                | PledgeState::Cancelled
+                | PledgeState::Expired
+        )
+    }
+
+    /// The backer still holds a place (and possibly a limited reward) in the campaign.
+    pub fn holds_place(self) -> bool {
+        !self.is_final()
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PledgeState::PendingCheckout => "pending_checkout",
+            PledgeState::Authorized => "authorized",
+            PledgeState::Charging => "charging",
+            PledgeState::Paid => "paid",
+            PledgeState::Retrying => "retrying",
+            PledgeState::Dropped => "dropped",
+            PledgeState::Refunded => "refunded",
+            PledgeState::Cancelled => "cancelled",
+            PledgeState::Expired => "expired",
+        }
+    }
+}
+
+pub fn transition(
+    from: PledgeState,
+    event: PledgeEvent,
+) -> Result<PledgeState, PledgeTransitionError> {
+    use PledgeEvent as E;
+    use PledgeState as S;
+    let to = match (from, event) {
+        (S::PendingCheckout, E::CardSaved) => S::Authorized,
+        (S::PendingCheckout | S::Charging, E::Paid) => S::Paid,
+        (S::PendingCheckout, E::CheckoutExpired) => S::Expired,
+        (S::PendingCheckout | S::Authorized | S::Retrying, E::Cancel) => S::Cancelled,
+        (S::Authorized | S::Retrying, E::StartCharge) => S::Charging,
+        (S::Charging, E::ChargeDeclined { last: false }) => S::Retrying,
+        (S::Charging, E::ChargeDeclined { last: true }) => S::Dropped,
+        (S::Paid, E::RefundedInFull) => S::Refunded,
+        _ => return Err(PledgeTransitionError { from, event }),
+    };
+    Ok(to)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use PledgeEvent as E;
+    use PledgeState as S;
+
+    const ALL: [PledgeState; 9] = [
+        S::PendingCheckout,
+        S::Authorized,
+        S::Charging,
+        S::Paid,
+        S::Retrying,
+        S::Dropped,
+        S::Refunded,
+        S::Cancelled,
+        S::Expired,
+    ];
+
+    #[test]
+    fn all_or_nothing_happy_path() {
+        let s = transition(S::PendingCheckout, E::CardSaved).unwrap();
+        let s = transition(s, E::StartCharge).unwrap();
+        assert_eq!(transition(s, E::Paid), Ok(S::Paid));
+    }
+
+    #[test]
+    fn declines_retry_then_drop() {
+        let s = transition(S::Charging, E::ChargeDeclined { last: false }).unwrap();
+        assert_eq!(s, S::Retrying);
+        let s = transition(s, E::StartCharge).unwrap();
+        assert_eq!(
+            transition(s, E::ChargeDeclined { last: true }),
+            Ok(S::Dropped)
+        );
+    }
+
+    #[test]
+    fn final_states_take_nothing() {
+        let events = [
+            E::CardSaved,
+            E::Paid,
+            E::CheckoutExpired,
+            E::Cancel,
+            E::StartCharge,
+            E::ChargeDeclined { last: false },
+            E::ChargeDeclined { last: true },
+            E::RefundedInFull,
+        ];
+        for s in ALL.into_iter().filter(|s| s.is_final()) {
+            for e in events {
+                assert!(transition(s, e).is_err(), "{s:?} took {e:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn paid_pledges_cannot_be_cancelled_only_refunded() {
+        assert!(transition(S::Paid, E::Cancel).is_err());
+        assert!(transition(S::Charging, E::Cancel).is_err());
+        assert_eq!(transition(S::Paid, E::RefundedInFull), Ok(S::Refunded));
+    }
+
+    #[test]
+    fn a_card_is_saved_once() {
+        assert!(transition(S::Authorized, E::CardSaved).is_err());
+        assert!(transition(S::Paid, E::Paid).is_err());
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn the_campaign_queries_count_the_same_states() {
+        let names: Vec<&str> = PledgeState::COUNTED.iter().map(|s| s.as_str()).collect();
+        assert_eq!(names, crate::campaigns::store::COUNTED_PLEDGES);
+    }
+
+    #[test]
+    fn names_round_trip_through_serde() {
+        for s in ALL {
+            let json = serde_json::to_string(&s).unwrap();
+            assert_eq!(json, format!("\"{}\"", s.as_str()));
+        }
+    }
+}

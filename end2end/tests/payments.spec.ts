@@ -1,0 +1,142 @@
+// Pledging through the built-in Stripe simulator, in a real browser: the hosted checkout page
+// with Stripe's test cards, the "confirming…" return page, settlement after the deadline
+// (an admin ends the campaign early), retries of a failing card, a missed goal, and a
+// self-service refund. The server under test runs with COHORT_CHARGE_RETRIES=2s,2s,2s.
+
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import { ADMIN, gotoReady, logIn, newUser, signUp } from './helpers';
+
+test.describe.configure({ timeout: 150_000 });
+
+function day(offset: number): string {
+  return new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+}
+
+async function csrf(page: Page): Promise<string> {
+  return (await page.locator('meta[name="csrf-token"]').getAttribute('content')) ?? '';
+}
+
+async function api(page: Page, name: string, form: Record<string, string>) {
+  const res = await page.request.post(`/api/${name}`, { form: { csrf: await csrf(page), ...form } });
+  expect(res.status(), `${name}: ${await res.text()}`).toBe(200);
+  return res.json();
+}
+
+interface Live {
+  slug: string;
+  id: string;
+  admin: Page;
+}
+
+/** A live campaign made through the app's own API: a creator, then an admin's approval. */
+async function liveCampaign(browser: Browser, mode: string, goal: string): Promise<Live> {
+  const creatorPage = await (await browser.newContext()).newPage();
+  const creator = newUser();
+  await signUp(creatorPage, creator);
+  await api(creatorPage, 'become_creator', {});
+  const slug = `pay-${creator.handle.slice(-10)}`;
+  const id: string = await api(creatorPage, 'start_campaign', { title: `Pledge test ${slug}`, category: 'course' });
+  const draft = {
+    title: `Pledge test ${slug}`, slug, pitch: 'A short course to test pledging end to end.',
+    story: 'Lessons and exercises.', video_url: '', category: 'course', tags: 'test',
+    currency: 'USD', goal, starts_on: day(0), ends_on: day(20), mode, faq: [],
+    tiers: [{ id: null, title: 'Early bird', description: 'The course.', min_amount: '30', quantity: '50', delivery: '', grants: 'course' }],
+    stretch_goals: [], milestones: [],
+  };
+  const saved = await creatorPage.request.post('/api/save_campaign', { data: { csrf: await csrf(creatorPage), id, draft } });
+  expect(saved.status(), await saved.text()).toBe(200);
+  await api(creatorPage, 'submit_campaign', { id });
+  const admin = await (await browser.newContext()).newPage();
+  await logIn(admin, ADMIN.email, ADMIN.password);
+  expect(await api(admin, 'review_campaign', { id, approve: 'true' })).toBe('live');
+  await creatorPage.context().close();
+  return { slug, id, admin };
+}
+
+/** Signs up a backer, picks the Early bird reward and goes through Checkout with `card`. */
+async function pledge(page: Page, slug: string, card: string): Promise<void> {
+  await signUp(page, newUser());
+  await gotoReady(page, `/c/${slug}`);
+  await page.getByRole('link', { name: 'Back this campaign' }).click();
+  await page.waitForURL(`**/c/${slug}/pledge`);
+  await gotoReady(page, `/c/${slug}/pledge`);
+  await page.getByLabel(/Early bird/).check();
+  await expect(page.getByLabel(/Pledge amount/)).toHaveValue('30.00');
+  await page.getByRole('button', { name: 'Continue to payment' }).click();
+  await page.waitForURL(/\/_stripe\/checkout\/cs_test_/);
+  await expect(page.getByText('Test mode')).toBeVisible();
+  await page.getByLabel('Card number').fill(card);
+  await page.getByLabel('Expiry (MM/YY)').fill('12/40');
+  await page.getByLabel('CVC').fill('123');
+  await page.getByRole('button', { name: /Save card|Pay/ }).click();
+}
+
+/** Reloads "My pledges" until the first pledge shows `state` (settlement runs every 10 s). */
+async function waitForState(page: Page, state: string, timeout = 60_000): Promise<void> {
+  await expect(async () => {
+    await gotoReady(page, '/pledges');
+    await expect(page.locator('article.pledge').first()).toContainText(state, { timeout: 1_000 });
+  }).toPass({ timeout, intervals: [2_000] });
+}
+
+async function endNow(live: Live): Promise<void> {
+  await gotoReady(live.admin, `/c/${live.slug}`);
+  await live.admin.getByRole('button', { name: 'End campaign now (admin)' }).click();
+  await expect(live.admin.getByText('Campaign ended; settlement runs in the background.')).toBeVisible();
+}
+
+test('all-or-nothing: the card is saved, charged at the end, and the backer sees it', async ({ page, browser }) => {
+  const live = await liveCampaign(browser, 'all_or_nothing', '30');
+  await pledge(page, live.slug, '4242 4242 4242 4242');
+  await page.waitForURL(/\/pledges\/[a-z0-9]+$/);
+  await expect(page.getByText('Your card is saved and will be charged only if the goal is met.')).toBeVisible({ timeout: 15_000 });
+  await waitForState(page, 'Card saved — charged if funded');
+  await endNow(live);
+  await waitForState(page, 'Charged');
+  // The creator's public "where the money went" shows the charge.
+  await gotoReady(page, `/c/${live.slug}`);
+  await expect(page.getByRole('heading', { name: 'Where the money went' })).toBeVisible();
+});
+
+test('a declined card is refused at checkout; a card that fails later is retried, then dropped', async ({ page, browser }) => {
+  const live = await liveCampaign(browser, 'all_or_nothing', '30');
+  const good = await (await browser.newContext()).newPage();
+  await pledge(good, live.slug, '4242424242424242');
+  await expect(good.getByText('Your card is saved')).toBeVisible({ timeout: 15_000 });
+
+  await pledge(page, live.slug, '4000 0000 0000 0002');
+  await expect(page.getByRole('alert')).toContainText('Your card was declined.');
+  await page.getByLabel('Card number').fill('4000 0000 0000 0341');
+  await page.getByLabel('Expiry (MM/YY)').fill('12/40');
+  await page.getByLabel('CVC').fill('123');
+  await page.getByRole('button', { name: 'Save card' }).click();
+  await expect(page.getByText('Your card is saved')).toBeVisible({ timeout: 15_000 });
+
+  await endNow(live);
+  await waitForState(page, 'Payment failed — update card');
+  await expect(page.getByRole('button', { name: 'Update card' })).toBeVisible();
+  await waitForState(page, 'Dropped after failed payments', 90_000);
+  await waitForState(good, 'Charged');
+});
+
+test('a missed goal charges nobody', async ({ page, browser }) => {
+  const live = await liveCampaign(browser, 'all_or_nothing', '1000');
+  await pledge(page, live.slug, '4242424242424242');
+  await expect(page.getByText('Your card is saved')).toBeVisible({ timeout: 15_000 });
+  await endNow(live);
+  await waitForState(page, 'Cancelled');
+  await gotoReady(page, `/c/${live.slug}`);
+  await expect(page.getByText('did not reach its goal. Nobody was charged.')).toBeVisible();
+});
+
+test('flexible: charged at once, then refunded by the backer', async ({ page, browser }) => {
+  const live = await liveCampaign(browser, 'flexible', '500');
+  await pledge(page, live.slug, '4242424242424242');
+  await expect(page.getByText('Your payment went through')).toBeVisible({ timeout: 15_000 });
+  await gotoReady(page, '/pledges');
+  const card = page.locator('article.pledge').first();
+  await expect(card).toContainText('Charged');
+  await card.getByRole('button', { name: 'Refund me' }).click();
+  await expect(card.getByRole('status')).toContainText('Refund started');
+  await waitForState(page, 'Refunded');
+});
