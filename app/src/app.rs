@@ -91,6 +91,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("/u/:handle") view=ProfilePage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/outbox") view=OutboxPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/payments") view=crate::payments::reconcile::ReconciliationPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/review") view=ReviewPage ssr=SsrMode::Async/>
                     <Route path=path!("/discover") view=DiscoverPage ssr=SsrMode::Async/>
                     <Route path=path!("/c/:slug") view=CampaignPage ssr=SsrMode::Async/>

@@ -65,3 +65,20 @@ test('axe: the campaign editor, my campaigns, the dashboard and the review queue
   await expectNoSeriousViolations(admin, '/admin/review');
   await context.close();
 });
+
+test('axe: a ledger page with its refund tools and survey, and the payment checks', async ({ page, browser }) => {
+  await logIn(page, 'lin.wei@cohort.local', 'cohort-demo-pass');
+  await gotoReady(page, '/c/sql-for-analysts');
+  const ledger = page.getByRole('link', { name: 'Ledger' });
+  await gotoReady(page, (await ledger.getAttribute('href'))!);
+  await expect(page.getByRole('heading', { name: 'Refunds' })).toBeVisible();
+  await expectNoSeriousViolations(page, 'a campaign ledger');
+
+  const context = await browser.newContext();
+  const admin = await context.newPage();
+  await logIn(admin, ADMIN.email, ADMIN.password);
+  await gotoReady(admin, '/admin/payments');
+  await expect(admin.getByRole('heading', { name: 'Payment checks' })).toBeVisible();
+  await expectNoSeriousViolations(admin, '/admin/payments');
+  await context.close();
+});

@@ -26,6 +26,8 @@ interface Live {
   slug: string;
   id: string;
   admin: Page;
+  /** Signed in as the campaign's creator. */
+  creator: Page;
 }
 
 /** A live campaign made through the app's own API: a creator, then an admin's approval. */
@@ -49,8 +51,7 @@ async function liveCampaign(browser: Browser, mode: string, goal: string): Promi
   const admin = await (await browser.newContext()).newPage();
   await logIn(admin, ADMIN.email, ADMIN.password);
   expect(await api(admin, 'review_campaign', { id, approve: 'true' })).toBe('live');
-  await creatorPage.context().close();
-  return { slug, id, admin };
+  return { slug, id, admin, creator: creatorPage };
 }
 
 /** Signs up a backer, picks the Early bird reward and goes through Checkout with `card`. */
@@ -138,5 +139,33 @@ test('flexible: charged at once, then refunded by the backer', async ({ page, br
   await expect(card).toContainText('Charged');
   await card.getByRole('button', { name: 'Refund me' }).click();
   await expect(card.getByRole('status')).toContainText('Refund started');
+  await waitForState(page, 'Refunded');
+});
+
+test('a creator surveys paying backers and refunds one from the ledger page', async ({ page, browser }) => {
+  const live = await liveCampaign(browser, 'flexible', '500');
+  await pledge(page, live.slug, '4242424242424242');
+  await expect(page.getByText('Your payment went through')).toBeVisible({ timeout: 15_000 });
+
+  const creator = live.creator;
+  await gotoReady(creator, `/campaigns/${live.id}/ledger`);
+  await creator.getByLabel('Questions for your paying backers, one per line').fill('Postal address?\nT-shirt size?');
+  await creator.getByRole('button', { name: 'Save the survey' }).click();
+  await expect(creator.getByText('Survey saved.')).toBeVisible();
+
+  await gotoReady(page, '/pledges');
+  const card = page.locator('article.pledge').first();
+  await card.getByLabel('Postal address?').fill('1 Main St');
+  await card.getByLabel('T-shirt size?').fill('M');
+  await card.getByRole('button', { name: 'Send answers' }).click();
+  await expect(card.getByText('Thank you, your answers were sent.')).toBeVisible();
+
+  await gotoReady(creator, `/campaigns/${live.id}/ledger`);
+  await expect(creator.getByText('Answers so far: 1')).toBeVisible();
+  const csv = await creator.request.get(`/campaigns/${live.id}/backers.csv`);
+  expect(await csv.text()).toContain(',1 Main St,M');
+  const row = creator.locator('table.refunds tbody tr').first();
+  await row.getByRole('button', { name: 'Refund' }).click();
+  await expect(creator.getByText('No paid pledges to refund.')).toBeVisible({ timeout: 15_000 });
   await waitForState(page, 'Refunded');
 });

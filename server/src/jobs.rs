@@ -22,17 +22,7 @@ pub fn spawn_deadlines(state: AppState) {
 /// Settles ended campaigns every 10 s (charges, retries, cancellations). Every instance runs
 /// it; leases in the database keep two instances off the same campaign.
 pub fn spawn_settlement(state: AppState) {
-    // A restarted instance keeps its name and so takes its own leases back at once; a dead
-    // one's leases run out after two minutes.
-    let holder = std::env::var("COHORT_INSTANCE").unwrap_or_else(|_| {
-        format!(
-            "{}:{}",
-            std::fs::read_to_string("/etc/hostname")
-                .map(|h| h.trim().to_string())
-                .unwrap_or_else(|_| "cohort".into()),
-            state.settings.addr.port()
-        )
-    });
+    let holder = instance_name(&state);
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(10));
         loop {
@@ -41,6 +31,48 @@ pub fn spawn_settlement(state: AppState) {
                 Ok(r) if r != Default::default() => tracing::info!(?r, "settlement pass"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = ?e, "settlement pass failed"),
+            }
+        }
+    });
+}
+
+/// This instance's name in leases. A restarted instance keeps its name and so takes its own
+/// leases back at once; a dead one's leases run out.
+fn instance_name(state: &AppState) -> String {
+    std::env::var("COHORT_INSTANCE").unwrap_or_else(|_| {
+        format!(
+            "{}:{}",
+            std::fs::read_to_string("/etc/hostname")
+                .map(|h| h.trim().to_string())
+                .unwrap_or_else(|_| "cohort".into()),
+            state.settings.addr.port()
+        )
+    })
+}
+
+/// Compares the ledger with Stripe every hour (one instance at a time, by lease).
+pub fn spawn_reconciliation(state: AppState) {
+    let holder = instance_name(&state);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            let until = chrono::Utc::now() + chrono::Duration::minutes(30);
+            let db = &state.db;
+            match app::payments::store::take_lease(db, "reconcile", &holder, until).await {
+                Ok(true) => {
+                    let r = app::payments::reconcile::ssr::pass(&state).await;
+                    if let Err(e) = app::payments::store::drop_lease(db, "reconcile", &holder).await
+                    {
+                        tracing::warn!(error = ?e, "dropping the reconciliation lease failed");
+                    }
+                    match r {
+                        Ok(r) => tracing::info!(?r, "reconciliation pass"),
+                        Err(e) => tracing::warn!(error = ?e, "reconciliation pass failed"),
+                    }
+                }
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = ?e, "reconciliation lease failed"),
             }
         }
     });

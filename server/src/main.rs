@@ -62,6 +62,7 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             server::jobs::spawn_sweeper(state.clone());
             server::jobs::spawn_deadlines(state.clone());
             server::jobs::spawn_settlement(state.clone());
+            server::jobs::spawn_reconciliation(state.clone());
             server::jobs::spawn_visit_flush(state.clone());
             let addr = state.settings.addr;
             let public_url = state.settings.public_url.clone();

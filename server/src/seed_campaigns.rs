@@ -9,6 +9,7 @@ use app::campaigns::rules::{Actor, CampaignEvent, CampaignState};
 use app::campaigns::{store, validate};
 use app::error::AppError;
 use app::money::Currency;
+use app::payments::ledger::charge_legs;
 use chrono::{Duration, Utc};
 use serde_json::json;
 
@@ -172,18 +173,21 @@ pub async fn seed(state: &AppState) -> Result<(), AppError> {
             pledge_history(state, &id, d, &valid).await?;
         }
         if matches!(d.state, CampaignState::Succeeded | CampaignState::Failed) {
-            store::apply(
-                db,
-                &id,
-                current,
-                CampaignEvent::Deadline {
-                    goal_met: d.state == CampaignState::Succeeded,
-                },
-                Actor::System,
-                None,
-                None,
-            )
-            .await?;
+            let mut events = vec![CampaignEvent::Deadline {
+                goal_met: d.state == CampaignState::Succeeded,
+            }];
+            if d.state == CampaignState::Succeeded {
+                // Its pledges are seeded as charged: nothing is left for settlement to do.
+                events.extend([
+                    CampaignEvent::BeginSettlement,
+                    CampaignEvent::FinishSettlement,
+                ]);
+            }
+            for event in events {
+                current = store::apply(db, &id, current, event, Actor::System, None, None)
+                    .await?
+                    .unwrap_or(current);
+            }
         }
     }
     tracing::info!(campaigns = DEMOS.len(), "demo campaigns seeded");
@@ -207,6 +211,15 @@ async fn pledge_history(
     for b in BACKERS {
         backers.push(user_id(state, b).await?);
     }
+    // Saved cards only where the charge is still to come (a live all-or-nothing campaign, or
+    // one that will miss its goal); demo pledges have no card in the simulator, so a funded
+    // all-or-nothing demo is seeded as already charged and settled.
+    let paid = d.mode != CampaignMode::AllOrNothing || d.state == CampaignState::Succeeded;
+    let escrow = d.mode == CampaignMode::Milestone;
+    let fee_bps = app::payments::store::terms(db, id)
+        .await?
+        .map(|t| t.fee_bps)
+        .unwrap_or(500);
     let mut total = 0;
     let mut n = 0u64;
     let mut i = 0usize;
@@ -217,14 +230,38 @@ async fn pledge_history(
         let frac = (total as f64 / target as f64).powi(2);
         let at = start + Duration::hours((frac * elapsed as f64 * 24.0) as i64 + 1);
         let source = ["direct", "twitter", "newsletter", "weibo"][i % 4];
-        db.run(
-            "CREATE pledge SET campaign = type::record('campaign', $c), backer = type::record('user', $b), \
-             tier = type::record('tier', $t), amount = $a, currency = $cur, state = 'authorized', \
-             ref = IF $r = 'direct' THEN NONE ELSE $r END, created_at = <datetime>$at;
-             UPDATE type::record('tier', $t) SET claimed += 1;",
-            json!({ "c": id, "b": backers[i % backers.len()], "t": tier.id, "a": amount, "cur": v.goal.currency.code(), "r": source, "at": at }),
-        )
-        .await?;
+        if paid {
+            // Money already taken (flexible, milestone, or the funded campaign): a paid pledge
+            // and its ledger entry, so the ledger pages and "where the money went" add up.
+            let platform_fee = amount * i64::from(fee_bps) / 10_000;
+            let stripe_fee = crate::stripe_sim::cards::fee(amount, v.goal.currency.code());
+            let legs = charge_legs(id, amount, platform_fee, stripe_fee, escrow);
+            db.run(
+                "LET $p = (CREATE pledge SET campaign = type::record('campaign', $c),
+                    backer = type::record('user', $b), tier = type::record('tier', $t), amount = $a,
+                    base_amount = $a, currency = $cur, state = 'paid', checkout_mode = 'payment',
+                    paid = $a, paid_at = <datetime>$at, platform_fee = $pf, stripe_fee = $sf,
+                    ref = IF $r = 'direct' THEN NONE ELSE $r END, created_at = <datetime>$at)[0];
+                 CREATE ledger_tx SET kind = 'charge', campaign = type::record('campaign', $c),
+                    pledge = $p.id, currency = $cur, source = 'seed:' + record::id($p.id),
+                    memo = 'demo pledge', legs = $legs, at = <datetime>$at;
+                 UPDATE type::record('tier', $t) SET claimed += 1;",
+                json!({ "c": id, "b": backers[i % backers.len()], "t": tier.id, "a": amount,
+                    "cur": v.goal.currency.code(), "r": source, "at": at, "pf": platform_fee,
+                    "sf": stripe_fee, "legs": legs }),
+            )
+            .await?;
+        } else {
+            db.run(
+                "CREATE pledge SET campaign = type::record('campaign', $c), backer = type::record('user', $b), \
+                 tier = type::record('tier', $t), amount = $a, base_amount = $a, currency = $cur, \
+                 state = 'authorized', checkout_mode = 'setup', \
+                 ref = IF $r = 'direct' THEN NONE ELSE $r END, created_at = <datetime>$at;
+                 UPDATE type::record('tier', $t) SET claimed += 1;",
+                json!({ "c": id, "b": backers[i % backers.len()], "t": tier.id, "a": amount, "cur": v.goal.currency.code(), "r": source, "at": at }),
+            )
+            .await?;
+        }
         total += amount;
         n += 1;
         i += 1;

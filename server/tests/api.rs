@@ -7,6 +7,7 @@
 
 mod campaign_api;
 mod payments_api;
+mod stripe_sim_api;
 mod support;
 
 use support::spawn_app;

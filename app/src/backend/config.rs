@@ -53,6 +53,8 @@ pub struct StripeSettings {
     pub retry_schedule: Vec<std::time::Duration>,
     /// How long after being charged a backer may refund a flexible pledge themselves.
     pub refund_window: std::time::Duration,
+    /// How long backers may object after a milestone is marked delivered.
+    pub milestone_window: std::time::Duration,
 }
 
 /// The simulator's fixed test keys: it accepts any `sk_test_…`, and signs with this secret.
@@ -95,6 +97,11 @@ fn stripe_from(
         name: "COHORT_REFUND_WINDOW",
         reason: format!("{window_raw:?} is not a duration like 7d"),
     })?;
+    let milestone_raw = get("COHORT_MILESTONE_WINDOW").unwrap_or_else(|| "7d".into());
+    let milestone_window = parse_duration(&milestone_raw).ok_or_else(|| ConfigError::Invalid {
+        name: "COHORT_MILESTONE_WINDOW",
+        reason: format!("{milestone_raw:?} is not a duration like 7d"),
+    })?;
     let key = get("STRIPE_SECRET_KEY");
     let api_base = get("STRIPE_API_BASE").map(|b| format!("{}/", b.trim_end_matches('/')));
     let simulated = key.is_none() && api_base.is_none();
@@ -126,6 +133,7 @@ fn stripe_from(
         simulated,
         retry_schedule,
         refund_window,
+        milestone_window,
     })
 }
 

@@ -172,6 +172,9 @@ fn CampaignView(d: CampaignPageData) -> impl IntoView {
                                     <li><strong>{format!("{}%", m.share_pct)}</strong>" · "{m.due.to_string()}" — "{m.description.clone()}</li>
                                 }).collect_view()}
                             </ol>
+                            {(d.mode == super::model::CampaignMode::Milestone
+                                && matches!(d.state, CampaignState::Settling | CampaignState::Settled))
+                                .then(|| view! { <crate::payments::pages::MilestonesPanel campaign_id=d.id.clone()/> })}
                         </section>
                     })}
                     {(!d.faq.is_empty()).then(|| view! {
@@ -213,7 +216,9 @@ fn CampaignView(d: CampaignPageData) -> impl IntoView {
                             }).collect_view()}
                         </ul>
                     </section>
-                    <MoneyWent id=d.id.clone() currency=d.goal.currency/>
+                    // Drafts and campaigns in review have moved no money, and the summary is
+                    // public-only: asking for it would turn the owner's preview into a 404.
+                    {d.state.is_public().then(|| view! { <MoneyWent id=d.id.clone() currency=d.goal.currency/> })}
                     <section class="creator-box" aria-labelledby="creator-h">
                         <h2 id="creator-h">{c.creator}</h2>
                         <a href=format!("/u/{}", d.creator.handle)>

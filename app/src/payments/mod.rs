@@ -4,9 +4,13 @@
 
 pub mod api;
 pub mod ledger;
+pub mod milestones;
 pub mod model;
 pub mod pages;
+pub mod reconcile;
+pub mod refunds;
 pub mod rules;
+pub mod survey;
 pub mod text;
 
 #[cfg(feature = "ssr")]

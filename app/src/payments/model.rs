@@ -24,6 +24,15 @@ pub enum PledgeProblem {
     NotNow,
     RefundWindowClosed,
     RefundTooLarge,
+    /// A bulk action needs its confirmation box ticked.
+    NotConfirmed,
+    /// A milestone marked delivered needs a note (1–2,000 characters) for the backers.
+    NoteMissing,
+    /// Survey questions: one to ten, each up to 300 characters.
+    SurveyInvalid,
+    /// Backers have answered: the questions stay as they were.
+    SurveyLocked,
+    AnswerTooLong,
     /// Stripe (or the simulator) could not be reached; nothing was charged.
     PaymentsUnavailable,
 }
@@ -36,7 +45,8 @@ impl PledgeProblem {
             | PledgeProblem::AlreadyBacking
             | PledgeProblem::NotNow
             | PledgeProblem::CampaignNotLive
-            | PledgeProblem::RefundWindowClosed => S::CONFLICT,
+            | PledgeProblem::RefundWindowClosed
+            | PledgeProblem::SurveyLocked => S::CONFLICT,
             PledgeProblem::OwnCampaign => S::FORBIDDEN,
             PledgeProblem::PaymentsUnavailable => S::SERVICE_UNAVAILABLE,
             _ => S::UNPROCESSABLE_ENTITY,

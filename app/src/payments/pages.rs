@@ -339,6 +339,7 @@ pub fn PledgeCard(pledge: PledgeView) -> impl IntoView {
                 }})}
             </div>
             <FormError error=Signal::derive(move || error_of(cancel.value()).get().or(error_of(refund.value()).get()).or(error_of(card.value()).get()))/>
+            {(v.state == PledgeState::Paid).then(|| view! { <super::survey::SurveyAnswers campaign_id=v.campaign_id.clone()/> })}
         </article>
     }
 }
@@ -436,6 +437,8 @@ fn Ledger(l: CampaignLedger) -> impl IntoView {
                 </tbody>
             </table>
             <p><a class="button" href=format!("/campaigns/{}/backers.csv", l.campaign_id) download="">{p.export_csv}</a></p>
+            <super::refunds::CreatorRefunds campaign_id=l.campaign_id.clone()/>
+            <super::survey::SurveyEditor campaign_id=l.campaign_id.clone()/>
             <h2>{p.entries}</h2>
             {if l.rows.is_empty() {
                 view! { <p class="empty-state">{p.no_entries}</p> }.into_any()
@@ -461,5 +464,72 @@ fn Ledger(l: CampaignLedger) -> impl IntoView {
                 }.into_any()
             }}
         </section>
+    }
+}
+
+/// A milestone campaign's stages: what was released, the open vote, and the creator's and
+/// backers' actions.
+#[component]
+pub fn MilestonesPanel(campaign_id: String) -> impl IntoView {
+    use super::milestones::{load_milestones, DeliverMilestone, ObjectMilestone, StageState};
+    let p = t().pay;
+    let deliver = ServerAction::<DeliverMilestone>::new();
+    let object = ServerAction::<ObjectMilestone>::new();
+    let id = campaign_id.clone();
+    let panel = Resource::new(
+        move || (deliver.version().get(), object.version().get()),
+        move |_| load_milestones(id.clone()),
+    );
+    view! {
+        <Suspense fallback=|| ()>
+            {move || {
+                let campaign_id = campaign_id.clone();
+                Suspend::new(async move {
+                    panel.await.ok().map(|m| {
+                        let cur = m.currency;
+                        view! {
+                            <div class="milestone-panel">
+                                <p class="muted">{p.held_now}": "{Money::new(m.held, cur).to_string()}</p>
+                                <ol class="milestone-list">
+                                    {m.stages.into_iter().map(|s| view! {
+                                        <li data-stage-state=format!("{:?}", s.state).to_lowercase()>
+                                            <strong>{format!("{}%", s.share_pct)}</strong>" — "{s.description.clone()}
+                                            <br/>
+                                            <span class="muted">{match s.state {
+                                                StageState::Pending => p.stage_pending.to_string(),
+                                                StageState::Voting => format!("{} {} ({}% {})", p.stage_voting,
+                                                    s.window_ends_at.map(short_date).unwrap_or_default(), s.objecting_pct, p.objecting),
+                                                StageState::Released => format!("{} ({})", p.stage_released, Money::new(s.released, cur)),
+                                                StageState::Failing | StageState::Failed => p.stage_failed.to_string(),
+                                            }}</span>
+                                            {s.note.clone().map(|n| view! { <p>{n}</p> })}
+                                            {s.viewer_objected.then(|| view! { <p class="badge">{p.objected}</p> })}
+                                        </li>
+                                    }).collect_view()}
+                                </ol>
+                                {m.can_deliver.map(|_| { let id = campaign_id.clone(); view! {
+                                    <ActionForm action=deliver attr:class="stack">
+                                        <CsrfField/><input type="hidden" name="campaign_id" value=id/>
+                                        <div class="field">
+                                            <label for="deliver-note">{p.deliver_note}</label>
+                                            <textarea id="deliver-note" name="note" rows="3" required maxlength="2000"></textarea>
+                                        </div>
+                                        <FormError error=error_of(deliver.value())/>
+                                        <SubmitButton label=p.deliver pending=deliver.pending()/>
+                                    </ActionForm>
+                                }})}
+                                {m.can_object.then(|| { let id = campaign_id.clone(); view! {
+                                    <ActionForm action=object attr:class="inline">
+                                        <CsrfField/><input type="hidden" name="campaign_id" value=id/>
+                                        <SubmitButton label=p.object pending=object.pending()/>
+                                        <FormError error=error_of(object.value())/>
+                                    </ActionForm>
+                                }})}
+                            </div>
+                        }
+                    })
+                })
+            }}
+        </Suspense>
     }
 }

@@ -35,6 +35,8 @@ pub struct Report {
     pub dropped: usize,
     pub cancelled: usize,
     pub settled: usize,
+    /// Milestone stages released or failed.
+    pub stages: usize,
 }
 
 /// One pass over every campaign with settlement work. `holder` names this instance.
@@ -67,6 +69,18 @@ pub async fn pass(state: &AppState, holder: &str, now: DateTime<Utc>) -> AppResu
         let result = campaign(state, &id, now, &mut report).await;
         store::drop_lease(&state.db, &lease, holder).await?;
         result?;
+    }
+    if store::take_lease(
+        &state.db,
+        "milestones",
+        holder,
+        now + Duration::seconds(LEASE_SECS),
+    )
+    .await?
+    {
+        let decided = super::milestones::ssr::decide_due(state, now).await;
+        store::drop_lease(&state.db, "milestones", holder).await?;
+        report.stages = decided?;
     }
     Ok(report)
 }
@@ -102,12 +116,21 @@ async fn campaign(
     }
 }
 
-/// Cancels every open pledge of a campaign that will not be funded.
+/// Cancels every open pledge of a campaign that will not be funded; a milestone campaign's
+/// money (taken at checkout and held) goes back in full.
 async fn close_unfunded(
     state: &AppState,
     terms: &CampaignTerms,
     report: &mut Report,
 ) -> AppResult<()> {
+    if terms.mode == crate::campaigns::model::CampaignMode::Milestone {
+        for p in store::of_campaign(&state.db, &terms.id, &[PledgeState::Paid], 100_000).await? {
+            if p.refunded < p.paid {
+                flow::refund(state, &p, None, flow::Refunder::Admin).await?;
+                report.cancelled += 1;
+            }
+        }
+    }
     loop {
         let open = store::of_campaign(
             &state.db,

@@ -86,6 +86,8 @@ pub struct IntentFacts {
     pub amount_received: i64,
     /// Stripe's processing fee, read from the charge's balance transaction.
     pub fee: i64,
+    /// What the charge has refunded so far.
+    pub refunded: i64,
     pub metadata: HashMap<String, String>,
     pub failure: Option<(String, String)>,
 }
@@ -340,8 +342,15 @@ fn intent_facts(pi: &stripe_shared::PaymentIntent) -> IntentFacts {
         .and_then(|b| b.as_object())
         .map(|b| b.fee)
         .unwrap_or(0);
+    let refunded = pi
+        .latest_charge
+        .as_ref()
+        .and_then(|c| c.as_object())
+        .map(|c| c.amount_refunded)
+        .unwrap_or(0);
     IntentFacts {
         id: pi.id.to_string(),
+        refunded,
         succeeded: pi.status == PaymentIntentStatus::Succeeded,
         amount_received: pi.amount_received,
         fee,

@@ -43,6 +43,7 @@ pub fn Header() -> impl IntoView {
                                 {is_creator.then(|| view! { <a href="/campaigns">{s.campaign.my_campaigns}</a> })}
                                 {is_admin.then(|| view! { <a href="/admin/review">{s.campaign.review_title}</a> })}
                                 {is_admin.then(|| view! { <a href="/admin/outbox">{s.nav_outbox}</a> })}
+                                {is_admin.then(|| view! { <a href="/admin/payments">{s.pay.nav_recon}</a> })}
                                 <ActionForm action=logout>
                                     <CsrfField/>
                                     <button type="submit" class="link-button">{s.nav_logout}</button>

@@ -58,6 +58,7 @@ pub async fn backers_csv(
     }
     #[derive(Deserialize)]
     struct Row {
+        backer: String,
         name: String,
         email: String,
         tier: Option<String>,
@@ -70,7 +71,7 @@ pub async fn backers_csv(
     let rows: Vec<Row> = match state
         .db
         .rows(
-            "SELECT backer.display_name AS name, backer.email AS email, tier.title AS tier, amount, \
+            "SELECT record::id(backer) AS backer, backer.display_name AS name, backer.email AS email, tier.title AS tier, amount, \
              paid, refunded, state, created_at FROM pledge \
              WHERE campaign = type::record('campaign', $c) \
              AND state IN ['authorized', 'charging', 'paid', 'retrying', 'refunded'] ORDER BY created_at",
@@ -84,7 +85,22 @@ pub async fn backers_csv(
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
-    let mut out = String::from("name,email,reward,pledged,paid,refunded,state,pledged_at\n");
+    let (questions, answers) = match (
+        app::payments::survey::ssr::questions(&state.db, &terms.id).await,
+        app::payments::survey::ssr::answers_by_backer(&state.db, &terms.id).await,
+    ) {
+        (Ok(q), Ok(a)) => (q, a),
+        (Err(e), _) | (_, Err(e)) => {
+            tracing::error!(error = ?e, "backer export: survey answers failed");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let mut out = String::from("name,email,reward,pledged,paid,refunded,state,pledged_at");
+    for q in &questions {
+        out.push(',');
+        out.push_str(&csv_field(q));
+    }
+    out.push('\n');
     for r in rows {
         let m = |v: i64| Money::new(v, terms.currency).to_string();
         let line = [
@@ -99,6 +115,15 @@ pub async fn backers_csv(
         ]
         .join(",");
         out.push_str(&line);
+        let mine = answers.get(&r.backer);
+        for i in 0..questions.len() {
+            out.push(',');
+            let a = mine
+                .and_then(|a| a.get(i))
+                .map(String::as_str)
+                .unwrap_or("");
+            out.push_str(&csv_field(a));
+        }
         out.push('\n');
     }
     (

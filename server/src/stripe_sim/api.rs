@@ -13,7 +13,7 @@ use super::{front, invalid, missing, new_id, Params, Sim};
 
 type Answer = Result<(StatusCode, Value), Response>;
 
-fn ok(v: Value) -> Answer {
+pub fn ok(v: Value) -> Answer {
     Ok((StatusCode::OK, v))
 }
 
@@ -63,9 +63,9 @@ pub async fn create_session(State(sim): State<Sim>, headers: HeaderMap, body: By
         let mode = p
             .get("mode")
             .ok_or_else(|| invalid("Missing required param: mode.", Some("mode")))?;
-        if !matches!(mode, "payment" | "setup") {
+        if !matches!(mode, "payment" | "setup" | "subscription") {
             return Err(invalid(
-                "The simulator supports Checkout in payment and setup mode.",
+                "Checkout mode must be payment, setup or subscription.",
                 Some("mode"),
             ));
         }
@@ -87,6 +87,7 @@ pub async fn create_session(State(sim): State<Sim>, headers: HeaderMap, body: By
             ));
         }
         let mut currency = p.get("currency").map(str::to_ascii_lowercase);
+        let mut price_of: Option<Value> = None;
         let amount = if mode == "payment" {
             let unit = p
                 .int("line_items[0][price_data][unit_amount]")?
@@ -105,6 +106,17 @@ pub async fn create_session(State(sim): State<Sim>, headers: HeaderMap, body: By
                 .map(str::to_ascii_lowercase);
             currency = currency.or(line_currency);
             Some(unit * qty)
+        } else if mode == "subscription" {
+            if customer.is_none() {
+                return Err(invalid(
+                    "The simulator needs a customer for subscription mode.",
+                    Some("customer"),
+                ));
+            }
+            let price = super::billing::recurring_price(&p)?;
+            currency = price["currency"].as_str().map(String::from);
+            price_of = Some(price.clone());
+            price["unit_amount"].as_i64()
         } else {
             if currency.is_none() {
                 return Err(invalid(
@@ -121,6 +133,8 @@ pub async fn create_session(State(sim): State<Sim>, headers: HeaderMap, body: By
             "id": id, "object": "checkout.session", "created": now, "livemode": false,
             "mode": mode, "status": "open",
             "payment_status": if mode == "setup" { "no_payment_required" } else { "unpaid" },
+            "subscription": null, "_price": price_of,
+            "_subscription_metadata": p.map("subscription_data[metadata]"),
             "amount_subtotal": amount, "amount_total": amount, "currency": currency,
             "customer": customer, "client_reference_id": p.get("client_reference_id"),
             "success_url": success_url, "cancel_url": p.get("cancel_url"),
@@ -413,8 +427,13 @@ pub async fn test_advance_clock(State(sim): State<Sim>, RawQuery(q): RawQuery) -
         .flatten()
         .unwrap_or(0);
     sim.clock_offset.fetch_add(s.max(0), Ordering::SeqCst);
+    // Renewals happen before the answer, so a test sees their invoices at once.
+    let renewed = super::billing::renew_due(&sim).await;
     sim.wake.notify_one();
-    StatusCode::NO_CONTENT
+    match renewed {
+        Ok(_) => StatusCode::NO_CONTENT,
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
 }
 
 pub async fn test_hold_webhooks(State(sim): State<Sim>, RawQuery(q): RawQuery) -> StatusCode {

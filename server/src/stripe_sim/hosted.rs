@@ -208,6 +208,14 @@ async fn complete(
         sim.put(&si).await?;
         sim.emit("setup_intent.succeeded", &si).await?;
         s["setup_intent"] = si["id"].clone();
+    } else if s["mode"] == "subscription" {
+        match super::billing::start(sim, s, &pm_id, behaviour).await? {
+            Ok(sub) => {
+                s["subscription"] = json!(sub);
+                s["payment_status"] = json!("paid");
+            }
+            Err(message) => return Err(render(s, Some(message), StatusCode::PAYMENT_REQUIRED)),
+        }
     } else {
         let amount = s["amount_total"].as_i64().unwrap_or(0);
         let currency = s["currency"].as_str().unwrap_or("usd").to_string();

@@ -8,9 +8,10 @@
 //! N API calls with 500, `POST /_stripe/test/latency?ms=N` slows every call, and
 //! `POST /_stripe/test/hold_webhooks?on=true|false` pauses webhook delivery, and
 //! `POST /_stripe/test/advance_clock?seconds=N` moves the simulator's clock forward (Checkout
-//! sessions past their `expires_at` then expire).
+//! sessions past their `expires_at` then expire; subscriptions whose period ended renew).
 
 mod api;
+mod billing;
 pub mod cards;
 mod hosted;
 mod webhooks;
@@ -104,10 +105,17 @@ impl Sim {
         let open_until = (obj["object"] == "checkout.session" && obj["status"] == "open")
             .then(|| obj["expires_at"].as_i64())
             .flatten();
+        // When a subscription next bills: its period end, or its retry while past due.
+        let bill_at = match (obj["object"].as_str(), obj["status"].as_str()) {
+            (Some("subscription"), Some("active")) => obj["current_period_end"].as_i64(),
+            (Some("subscription"), Some("past_due")) => obj["_retry_at"].as_i64(),
+            _ => None,
+        };
         self.db
             .run(
-                "UPSERT type::record('sim_object', $id) SET obj = $obj, open_until = $open",
-                vars!("id" => id, "obj" => obj, "open" => open_until),
+                "UPSERT type::record('sim_object', $id) SET obj = $obj, open_until = $open, \
+                 bill_at = $bill",
+                vars!("id" => id, "obj" => obj, "open" => open_until, "bill" => bill_at),
             )
             .await
             .map_err(|e| internal(&e.to_string()))
@@ -378,6 +386,13 @@ pub fn router(sim: Sim) -> Router<AppState> {
         .route("/v1/payment_methods/{id}", get(api::retrieve))
         .route("/v1/payment_intents", post(api::create_intent))
         .route("/v1/payment_intents/{id}", get(api::retrieve_intent))
+        .route(
+            "/v1/subscriptions/{id}",
+            get(api::retrieve)
+                .post(billing::update)
+                .delete(billing::cancel),
+        )
+        .route("/v1/invoices/{id}", get(api::retrieve))
         .route("/v1/refunds", post(api::create_refund))
         .route("/v1/refunds/{id}", get(api::retrieve))
         .route("/checkout/{id}", get(hosted::page).post(hosted::submit))

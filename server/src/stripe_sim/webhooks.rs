@@ -20,6 +20,9 @@ pub async fn run(sim: Sim) {
         if let Err(e) = expire_sessions(&sim).await {
             tracing::warn!(error = %e, "simulator: expiring sessions failed");
         }
+        if super::billing::renew_due(&sim).await.is_err() {
+            tracing::warn!("simulator: renewing subscriptions failed");
+        }
         let held = sim.hold_webhooks.load(std::sync::atomic::Ordering::SeqCst);
         match if held { Ok(0) } else { deliver_due(&sim).await } {
             Ok(n) if n > 0 => continue,

@@ -743,3 +743,404 @@ async fn bad_pledges_are_refused_and_refunds_follow_the_rules() {
         404
     );
 }
+
+#[tokio::test]
+async fn milestone_money_is_held_released_by_stage_and_refunded_when_backers_object() {
+    let app = spawn_app().await;
+    let mut d = draft("stage-camp", "milestone", "");
+    d["milestones"] = json!([
+        { "share": "40", "description": "First half of the lessons", "due": crate::campaign_api::today(40) },
+        { "share": "60", "description": "The rest and the exam", "due": crate::campaign_api::today(60) },
+    ]);
+    let (creator, c) = live_campaign_from(&app, "stage_creator", d).await;
+    let small = backer(&app, "small").await;
+    let big = backer(&app, "big").await;
+    for (b, amount) in [(&small, "40"), (&big, "60")] {
+        let url: String = start_pledge(b, &c, "", amount, "")
+            .await
+            .json()
+            .await
+            .unwrap();
+        pay(b, &url, "4242424242424242").await;
+    }
+    wait_for(&app, "small", &c, PledgeState::Paid).await;
+    wait_for(&app, "big", &c, PledgeState::Paid).await;
+    let s = assert_ledger_consistent(&app, &c).await;
+    assert_eq!(
+        s.to_creator, 0,
+        "nothing is the creator's before a stage is released"
+    );
+    let held = s.held;
+    assert!(held > 0);
+
+    let end = chrono::Utc::now() + chrono::Duration::days(31);
+    app::campaigns::store::advance_due(&app.state.db, end)
+        .await
+        .unwrap();
+    app::payments::settle::pass(&app.state, HOLDER, end)
+        .await
+        .unwrap();
+    let call = |who: &TestApp, name: &'static str, extra: Vec<(&'static str, String)>| {
+        let who = who.clone();
+        let c = c.clone();
+        async move {
+            let csrf = who.csrf().await;
+            let mut form = vec![("csrf", csrf), ("campaign_id", c)];
+            form.extend(extra);
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            who.call(name, &form).await.status().as_u16()
+        }
+    };
+    // Stage 1: delivered, the small backer (40 %) objects: released anyway.
+    assert_eq!(
+        call(&small, "deliver_milestone", vec![("note", "done".into())]).await,
+        404,
+        "only the creator"
+    );
+    assert_eq!(
+        call(
+            &creator,
+            "deliver_milestone",
+            vec![("note", "Lessons 1–6 are up.".into())]
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        call(
+            &creator,
+            "deliver_milestone",
+            vec![("note", "again".into())]
+        )
+        .await,
+        409,
+        "one vote at a time"
+    );
+    assert_eq!(call(&small, "object_milestone", vec![]).await, 200);
+    assert_eq!(call(&small, "object_milestone", vec![]).await, 409, "once");
+    let stranger = backer(&app, "stranger").await;
+    assert_eq!(call(&stranger, "object_milestone", vec![]).await, 403);
+    let after = end + chrono::Duration::days(8);
+    let r = app::payments::settle::pass(&app.state, HOLDER, after)
+        .await
+        .unwrap();
+    assert_eq!(r.stages, 1);
+    let s = assert_ledger_consistent(&app, &c).await;
+    assert_eq!(s.to_creator, held * 40 / 100);
+    assert_eq!(s.held, held - held * 40 / 100);
+
+    // Stage 2: the big backer (60 %) objects: what is held goes back, pro rata.
+    assert_eq!(
+        call(
+            &creator,
+            "deliver_milestone",
+            vec![("note", "Exam is up.".into())]
+        )
+        .await,
+        200
+    );
+    assert_eq!(call(&big, "object_milestone", vec![]).await, 200);
+    let r = app::payments::settle::pass(&app.state, HOLDER, after + chrono::Duration::days(8))
+        .await
+        .unwrap();
+    assert_eq!(r.stages, 1);
+    let s = assert_ledger_consistent(&app, &c).await;
+    assert_eq!(s.held, 0, "everything held was refunded");
+    assert_eq!(s.refunded, held - held * 40 / 100);
+    let (small_back, big_back) = (
+        pledge_of(&app, "small", &c).await.refunded,
+        pledge_of(&app, "big", &c).await.refunded,
+    );
+    assert_eq!(small_back + big_back, s.refunded);
+    assert!(
+        big_back > small_back,
+        "pro rata: {small_back} vs {big_back}"
+    );
+    // Deciding again changes nothing.
+    let r = app::payments::settle::pass(&app.state, HOLDER, after + chrono::Duration::days(9))
+        .await
+        .unwrap();
+    assert_eq!(r.stages, 0);
+}
+
+#[tokio::test]
+async fn reconciliation_flags_a_ledger_that_disagrees_with_stripe_and_clears_when_mended() {
+    let app = spawn_app().await;
+    let (_, c) =
+        live_campaign_from(&app, "recon_creator", draft("recon-camp", "flexible", "")).await;
+    let b = backer(&app, "reconciled").await;
+    let url: String = start_pledge(&b, &c, "", "30", "")
+        .await
+        .json()
+        .await
+        .unwrap();
+    pay(&b, &url, "4242424242424242").await;
+    wait_for(&app, "reconciled", &c, PledgeState::Paid).await;
+    let pledge = pledge_of(&app, "reconciled", &c).await;
+
+    let r = app::payments::reconcile::ssr::pass(&app.state)
+        .await
+        .unwrap();
+    assert_eq!((r.checked, r.flagged), (1, 0), "ledger and Stripe agree");
+
+    // Someone edits the pledge record by hand: it now claims a cent more than Stripe took.
+    let tamper = |paid: i64| {
+        let db = app.state.db.clone();
+        let id = pledge.id.clone();
+        async move {
+            db.run(
+                "UPDATE type::record('pledge', $p) SET paid = $paid",
+                json!({ "p": id, "paid": paid }),
+            )
+            .await
+            .unwrap();
+        }
+    };
+    tamper(pledge.paid + 1).await;
+    let r = app::payments::reconcile::ssr::pass(&app.state)
+        .await
+        .unwrap();
+    assert_eq!((r.checked, r.flagged), (1, 1));
+
+    let admin = app.fresh_client().await;
+    admin.login_admin().await;
+    let res = admin.call("reconciliation", &[]).await;
+    assert_eq!(res.status(), 200);
+    let view: Value = res.json().await.unwrap();
+    let flags = view["flags"].as_array().unwrap();
+    assert_eq!(flags.len(), 1, "{view}");
+    assert_eq!(flags[0]["pledge"], json!(pledge.id));
+    assert_eq!(flags[0]["problems"], json!(["received", "ledger"]));
+    assert_eq!(flags[0]["stripe_received"], json!(pledge.paid));
+    assert_eq!(view["checked"], json!(1));
+    assert_eq!(
+        b.call("reconciliation", &[]).await.status(),
+        403,
+        "admins only"
+    );
+    let page = admin.get("/admin/payments").await.text().await.unwrap();
+    assert!(page.contains(&pledge.id), "the flag is on the admin page");
+
+    tamper(pledge.paid).await;
+    let r = app::payments::reconcile::ssr::pass(&app.state)
+        .await
+        .unwrap();
+    assert_eq!((r.checked, r.flagged), (1, 0));
+    let view: Value = admin
+        .call("reconciliation", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["flags"], json!([]), "mended pledges leave the list");
+}
+
+#[tokio::test]
+async fn a_creator_refunds_everyone_at_once_and_nobody_twice() {
+    let app = spawn_app().await;
+    let (creator, c) =
+        live_campaign_from(&app, "bulk_creator", draft("bulk-camp", "flexible", "")).await;
+    let mut backers = Vec::new();
+    for (handle, amount) in [("bulk_a", "30"), ("bulk_b", "45"), ("bulk_c", "60")] {
+        let b = backer(&app, handle).await;
+        let url: String = start_pledge(&b, &c, "", amount, "")
+            .await
+            .json()
+            .await
+            .unwrap();
+        pay(&b, &url, "4242424242424242").await;
+        wait_for(&app, handle, &c, PledgeState::Paid).await;
+        backers.push(b);
+    }
+    let bulk = |who: &TestApp, confirm: bool| {
+        let who = who.clone();
+        let c = c.clone();
+        async move {
+            let csrf = who.csrf().await;
+            let mut form = vec![("csrf", csrf.as_str()), ("campaign_id", c.as_str())];
+            if confirm {
+                form.push(("confirm", "on"));
+            }
+            who.call("refund_all", &form).await
+        }
+    };
+    let listed: Value = creator
+        .call("paid_pledges", &[("campaign_id", &c)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 3, "{listed}");
+    assert_eq!(
+        backers[0]
+            .call("paid_pledges", &[("campaign_id", &c)])
+            .await
+            .status(),
+        404,
+        "backers do not see each other"
+    );
+    assert_eq!(
+        bulk(&backers[0], true).await.status(),
+        404,
+        "not the creator"
+    );
+    assert_eq!(
+        bulk(&creator, false).await.status(),
+        422,
+        "must be confirmed"
+    );
+    assert_eq!(totals(&app, &c).await, (13_500, 3), "nothing changed");
+
+    let res = bulk(&creator, true).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<usize>().await.unwrap(), 3);
+    for handle in ["bulk_a", "bulk_b", "bulk_c"] {
+        wait_for(&app, handle, &c, PledgeState::Refunded).await;
+    }
+    // Started again (a double click, a second tab): nothing is left to refund.
+    let again = bulk(&creator, true).await;
+    assert_eq!(again.json::<usize>().await.unwrap(), 0);
+    let s = assert_ledger_consistent(&app, &c).await;
+    assert_eq!((s.raised, s.refunded), (13_500, 13_500));
+    assert_eq!(totals(&app, &c).await, (0, 0));
+    let refunds: i64 = app
+        .state
+        .db
+        .row(
+            "SELECT VALUE count() FROM ledger_tx WHERE kind = 'refund' \
+             AND campaign = type::record('campaign', $c) GROUP ALL",
+            json!({ "c": &c }),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(refunds, 3, "one refund per backer");
+}
+
+#[tokio::test]
+async fn creators_survey_paying_backers_and_export_the_answers() {
+    let app = spawn_app().await;
+    let (creator, c) =
+        live_campaign_from(&app, "survey_creator", draft("survey-camp", "flexible", "")).await;
+    let b = backer(&app, "surveyed").await;
+    let url: String = start_pledge(&b, &c, "", "30", "")
+        .await
+        .json()
+        .await
+        .unwrap();
+    pay(&b, &url, "4242424242424242").await;
+    wait_for(&app, "surveyed", &c, PledgeState::Paid).await;
+    let onlooker = backer(&app, "onlooker").await;
+
+    let save = |who: &TestApp, questions: &str| {
+        let who = who.clone();
+        let (c, questions) = (c.clone(), questions.to_string());
+        async move {
+            let csrf = who.csrf().await;
+            who.call(
+                "save_survey",
+                &[
+                    ("csrf", &csrf),
+                    ("campaign_id", &c),
+                    ("questions", &questions),
+                ],
+            )
+            .await
+            .status()
+            .as_u16()
+        }
+    };
+    let answer = |who: &TestApp, answers: Vec<String>| {
+        let who = who.clone();
+        let c = c.clone();
+        async move {
+            let csrf = who.csrf().await;
+            let names: Vec<String> = (0..answers.len())
+                .map(|i| format!("answers[{i}]"))
+                .collect();
+            let mut form = vec![("csrf", csrf.as_str()), ("campaign_id", c.as_str())];
+            for (n, a) in names.iter().zip(&answers) {
+                form.push((n.as_str(), a.as_str()));
+            }
+            who.call("answer_survey", &form).await.status().as_u16()
+        }
+    };
+    assert_eq!(save(&onlooker, "Address?").await, 404, "only the creator");
+    assert_eq!(save(&creator, " \n ").await, 422, "no questions");
+    assert_eq!(save(&creator, &"Q?\n".repeat(11)).await, 422, "too many");
+    assert_eq!(save(&creator, "Postal address?\nT-shirt size?").await, 200);
+
+    assert_eq!(
+        onlooker
+            .call("survey", &[("campaign_id", &c)])
+            .await
+            .status(),
+        404,
+        "someone who did not pay learns nothing"
+    );
+    let seen: Value = b
+        .call("survey", &[("campaign_id", &c)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        seen["questions"],
+        json!(["Postal address?", "T-shirt size?"])
+    );
+    assert_eq!(seen["can_answer"], json!(true));
+    assert_eq!(seen["mine"], Value::Null);
+
+    assert_eq!(answer(&onlooker, vec!["x".into()]).await, 404);
+    assert_eq!(answer(&b, vec!["é".repeat(2001)]).await, 422, "too long");
+    assert_eq!(
+        answer(&b, vec!["a".into(), "b".into(), "c".into()]).await,
+        422,
+        "more answers than questions"
+    );
+    assert_eq!(
+        answer(&b, vec!["1 Main St, Springfield".into(), "=M".into()]).await,
+        200
+    );
+    let seen: Value = b
+        .call("survey", &[("campaign_id", &c)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(seen["mine"], json!(["1 Main St, Springfield", "=M"]));
+
+    assert_eq!(
+        save(&creator, "Something else?").await,
+        409,
+        "locked once answered"
+    );
+    let mine: Value = creator
+        .call("survey", &[("campaign_id", &c)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mine["responses"], json!(1));
+    assert_eq!(mine["can_edit"], json!(false));
+
+    let csv = creator
+        .get(&format!("/campaigns/{c}/backers.csv"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let mut lines = csv.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .ends_with(",Postal address?,T-shirt size?"),
+        "{csv}"
+    );
+    let row = lines.next().unwrap();
+    assert!(
+        row.ends_with(",\"1 Main St, Springfield\",'=M"),
+        "answers quoted and defused: {row}"
+    );
+}
