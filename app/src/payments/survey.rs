@@ -326,10 +326,11 @@ pub fn SurveyAnswers(campaign_id: String) -> impl IntoView {
                                         }
                                     }).collect_view()}
                                     <FormError error=error_of(answer.value())/>
-                                    <FormStatus message=done/>
                                     <SubmitButton label=p.survey_send pending=answer.pending()/>
                                 </ActionForm>
                             </details>
+                            // Outside the (now folded) details, so the thanks stays in view.
+                            <FormStatus message=done/>
                         }
                     })
                 })

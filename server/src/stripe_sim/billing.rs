@@ -122,11 +122,9 @@ async fn bill(
         .as_str()
         .unwrap_or_default()
         .to_string();
-    // A retry pays the invoice that is still open; a new period gets a new invoice.
-    let open = match sub["latest_invoice"].as_str() {
-        Some(i) => sim.get(i).await.filter(|inv| inv["status"] == "open"),
-        None => None,
-    };
+    // A retry pays the invoice that is still open (kept on the subscription while it is
+    // past due); a new period gets a new invoice.
+    let open = Some(sub["_open_invoice"].take()).filter(|inv| inv["status"] == "open");
     let mut invoice = match open {
         Some(inv) => inv,
         None => json!({
@@ -197,6 +195,7 @@ async fn bill(
             if last {
                 end(sim, sub).await?;
             } else {
+                sub["_open_invoice"] = invoice.clone();
                 sub["status"] = json!("past_due");
                 sub["_retry_at"] = json!(sim.now() + RETRY_SECS);
                 sim.put(sub).await?;
