@@ -87,7 +87,7 @@ fn luhn(digits: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// The simulator's processing fee: 2.9 % + 30 minor units (2.9 % alone for currencies without

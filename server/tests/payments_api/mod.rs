@@ -574,11 +574,22 @@ async fn a_settlement_killed_half_way_finishes_with_no_double_charge() {
         .await
         .unwrap();
     assert_eq!(charging.len(), 1, "the kill left a charge in flight");
-    // The restarted instance (same name, so its lease is its own) finishes the job.
-    let r = app::payments::settle::pass(&app.state, HOLDER, end)
-        .await
-        .unwrap();
-    assert_eq!(r.settled, 1, "{r:?}");
+    // The restarted instance (same name, so its lease is its own) finishes the job within its
+    // next passes (it runs one every 10 s). Under CPU load the killed call can still be
+    // finishing inside the simulator during the first pass, which then leaves that pledge for
+    // the next one.
+    let mut settled = 0;
+    for _ in 0..3 {
+        let r = app::payments::settle::pass(&app.state, HOLDER, end)
+            .await
+            .unwrap();
+        settled += r.settled;
+        if settled > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert_eq!(settled, 1, "settled once");
     for i in 0..6 {
         assert_eq!(
             pledge_of(&app, &format!("steady{i}"), &c).await.state,
