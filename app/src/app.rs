@@ -14,6 +14,8 @@ use crate::campaigns::editor::EditorPage;
 use crate::campaigns::pages::{
     CampaignPage, DiscoverPage, MyCampaignsPage, ReviewPage, UnsubscribePage,
 };
+use crate::courses::pages::{CataloguePage, CertificatePage, CoursePageView, LessonPageView};
+use crate::courses::studio::{CourseStudioPage, LessonStudioPage, StudioPage};
 use crate::i18n::Lang;
 use crate::payments::pages::{LedgerPage, MyPledgesPage, PledgePage, PledgeReturnPage};
 use crate::ui::{self, Footer, Header, HomePage, NotFound, SessionCtx};
@@ -102,6 +104,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/campaigns") view=MyCampaignsPage ssr=SsrMode::Async/>
                     <Route path=path!("/campaigns/:id/edit") view=EditorPage ssr=SsrMode::Async/>
                     <Route path=path!("/campaigns/:id/dashboard") view=DashboardPage ssr=SsrMode::Async/>
+                    <Route path=path!("/courses") view=CataloguePage ssr=SsrMode::Async/>
+                    <Route path=path!("/courses/:slug") view=CoursePageView ssr=SsrMode::Async/>
+                    <Route path=path!("/courses/:slug/lessons/:id") view=LessonPageView ssr=SsrMode::Async/>
+                    <Route path=path!("/certificates/:code") view=CertificatePage ssr=SsrMode::Async/>
+                    <Route path=path!("/studio/courses") view=StudioPage ssr=SsrMode::Async/>
+                    <Route path=path!("/studio/courses/:id") view=CourseStudioPage ssr=SsrMode::Async/>
+                    <Route path=path!("/studio/courses/:id/lessons/:lesson") view=LessonStudioPage ssr=SsrMode::Async/>
                     <Route path=path!("/unsubscribe/:token") view=UnsubscribePage ssr=SsrMode::Async/>
                 </Routes>
                 </ErrorBoundary>

@@ -23,6 +23,7 @@ pub enum Problem {
     AvatarSize,
     Campaign(crate::campaigns::model::CampaignProblem),
     Pledge(crate::payments::model::PledgeProblem),
+    Course(crate::courses::model::CourseProblem),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -60,6 +61,7 @@ impl AppError {
             AppError::Invalid(Problem::AvatarType) => S::UNSUPPORTED_MEDIA_TYPE,
             AppError::Invalid(Problem::Campaign(p)) => p.status(),
             AppError::Invalid(Problem::Pledge(p)) => p.status(),
+            AppError::Invalid(Problem::Course(p)) => p.status(),
             AppError::Invalid(_) => S::UNPROCESSABLE_ENTITY,
             AppError::Unauthenticated => S::UNAUTHORIZED,
             AppError::Forbidden | AppError::Csrf => S::FORBIDDEN,

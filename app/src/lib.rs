@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod campaigns;
+pub mod courses;
 pub mod error;
 pub mod i18n;
 pub mod money;

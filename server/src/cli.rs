@@ -8,6 +8,7 @@ pub const USAGE: &str = "Usage:
   server migrate              apply database migrations, then exit
   server seed-bench           fill an empty database with the benchmark data set (bench/campaigns.sh)
   server bench-payments       measure pledging and settlement through the simulator (bench/payments.sh)
+  server bench-media          measure lesson media streaming: throughput, range seeks, memory (bench/media.sh)
   server --help               this text
 
 Configuration comes from the environment: see README.md (COHORT_ADDR, DATABASE_URL, PUBLIC_URL, …).";
@@ -18,6 +19,7 @@ pub enum Command {
     SeedDemo,
     SeedBench,
     BenchPayments,
+    BenchMedia,
     CreateAdmin { email: String },
     Migrate,
     Help,
@@ -34,6 +36,7 @@ impl Command {
             ["seed-demo"] => Ok(Command::SeedDemo),
             ["seed-bench"] => Ok(Command::SeedBench),
             ["bench-payments"] => Ok(Command::BenchPayments),
+            ["bench-media"] => Ok(Command::BenchMedia),
             ["create-admin", email] => Ok(Command::CreateAdmin {
                 email: email.to_string(),
             }),
@@ -64,6 +67,7 @@ mod tests {
             })
         );
         assert_eq!(parse("migrate"), Ok(Command::Migrate));
+        assert_eq!(parse("bench-media"), Ok(Command::BenchMedia));
         assert_eq!(parse("--help"), Ok(Command::Help));
     }
 

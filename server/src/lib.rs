@@ -5,6 +5,7 @@
 // rustc's default limit allows when computing their layout.
 #![recursion_limit = "512"]
 
+pub mod bench_media;
 pub mod bench_payments;
 pub mod bench_seed;
 pub mod cli;
@@ -13,6 +14,7 @@ pub mod og;
 pub mod routes;
 pub mod seed;
 pub mod seed_campaigns;
+pub mod seed_courses;
 pub mod stripe_sim;
 pub mod telemetry;
 

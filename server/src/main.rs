@@ -86,6 +86,18 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
                 .map_err(|e| e.to_string())?;
             print!("{table}");
         }
+        Command::BenchMedia => {
+            // Measured through the real router on this server's own port.
+            let listener = tokio::net::TcpListener::bind(state.settings.addr).await?;
+            let app = server::router(state.clone());
+            tokio::spawn(async move {
+                let _ = server::serve(listener, app).await;
+            });
+            let table = server::bench_media::run(&state)
+                .await
+                .map_err(|e| e.to_string())?;
+            print!("{table}");
+        }
         Command::SeedDemo => server::seed::seed_demo(&state).await?,
         Command::SeedBench => {
             let outcome = server::bench_seed::seed(&state, Default::default()).await?;

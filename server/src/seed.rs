@@ -59,6 +59,7 @@ pub async fn seed_demo(state: &AppState) -> Result<(), AppError> {
             .await?;
     }
     crate::seed_campaigns::seed(state).await?;
+    crate::seed_courses::seed(state).await?;
     tracing::info!(users = DEMO_USERS.len() + 1, "demo data seeded");
     println!("Demo data ready. Admin: {DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD}; other demo accounts use {DEMO_PASSWORD}.");
     Ok(())

@@ -6,6 +6,8 @@
 #![recursion_limit = "512"]
 
 mod campaign_api;
+mod courses_api;
+mod courses_media;
 mod payments_api;
 mod stripe_sim_api;
 mod support;

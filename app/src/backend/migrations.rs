@@ -27,6 +27,7 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "payments",
         include_str!("migrations/0004_payments.surql"),
     ),
+    (5, "courses", include_str!("migrations/0005_courses.surql")),
 ];
 
 #[derive(serde::Deserialize)]

@@ -108,4 +108,5 @@ pub static EN: Strings = Strings {
     err_conflict: "Someone else changed this at the same time. Reload and try again.",
     campaign: &crate::campaigns::text::EN,
     pay: &crate::payments::text::EN,
+    course: &crate::courses::text::EN,
 };

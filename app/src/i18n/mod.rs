@@ -195,6 +195,8 @@ pub struct Strings {
     pub campaign: &'static crate::campaigns::text::CampaignText,
     /// Pledges, payments, refunds and ledgers.
     pub pay: &'static crate::payments::text::PayText,
+    /// Courses: catalogue, studio, lessons, quizzes and certificates.
+    pub course: &'static crate::courses::text::CourseText,
 }
 
 impl Strings {
@@ -215,6 +217,7 @@ impl Strings {
             Problem::AvatarSize => self.err_avatar_size,
             Problem::Campaign(p) => self.campaign.problem(p),
             Problem::Pledge(p) => self.pay.problem(p),
+            Problem::Course(p) => self.course.problem(p),
         }
     }
 

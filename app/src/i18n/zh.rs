@@ -109,4 +109,5 @@ pub static ZH: Strings = Strings {
     err_conflict: "有人同时修改了此内容。请刷新后重试。",
     campaign: &crate::campaigns::text::ZH,
     pay: &crate::payments::text::ZH,
+    course: &crate::courses::text::ZH,
 };

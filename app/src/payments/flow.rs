@@ -28,7 +28,7 @@ pub fn new_pledge_id() -> String {
         .collect()
 }
 
-fn unavailable(e: PayError) -> AppError {
+pub(crate) fn unavailable(e: PayError) -> AppError {
     tracing::warn!(error = %e, "payment call failed");
     match e {
         PayError::Refused(_) => AppError::Internal,
@@ -38,7 +38,7 @@ fn unavailable(e: PayError) -> AppError {
 }
 
 /// The backer's Stripe customer, created once.
-async fn customer_of(state: &AppState, user: &str) -> AppResult<String> {
+pub(crate) async fn customer_of(state: &AppState, user: &str) -> AppResult<String> {
     #[derive(serde::Deserialize)]
     struct Row {
         stripe_customer: Option<String>,
@@ -217,6 +217,9 @@ pub fn subject_of(event_type: &str, object_id: &str) -> Subject {
 /// Brings the pledge behind Checkout session `id` up to date with Stripe.
 pub async fn sync_session(state: &AppState, id: &str) -> AppResult<()> {
     let s = state.payments.session(id).await.map_err(unavailable)?;
+    if s.metadata.contains_key("order") {
+        return crate::courses::purchase::sync_session(state, &s).await;
+    }
     let Some(pledge_id) = s.metadata.get("pledge") else {
         tracing::info!(session = id, "session without a pledge; ignored");
         return Ok(());
@@ -299,6 +302,9 @@ async fn after_card_saved(state: &AppState, p: &PledgeRow) -> AppResult<()> {
 /// Brings the pledge behind PaymentIntent `id` up to date with Stripe.
 pub async fn sync_intent(state: &AppState, id: &str) -> AppResult<()> {
     let facts = state.payments.intent(id).await.map_err(unavailable)?;
+    if facts.metadata.contains_key("order") {
+        return crate::courses::purchase::sync_intent(state, &facts).await;
+    }
     let Some(pledge_id) = facts.metadata.get("pledge").cloned() else {
         return Ok(());
     };

@@ -21,6 +21,8 @@ pub enum Account {
     Escrow(String),
     /// Money paid out to a creator's bank.
     Payouts,
+    /// What a course's creator is owed from its sales.
+    Course(String),
 }
 
 impl Account {
@@ -33,6 +35,7 @@ impl Account {
             Account::Creator(c) => format!("creator:{c}"),
             Account::Escrow(c) => format!("escrow:{c}"),
             Account::Payouts => "payouts".into(),
+            Account::Course(c) => format!("course:{c}"),
         }
     }
 }
@@ -59,6 +62,15 @@ fn leg(account: Account, amount: i64) -> Leg {
     }
 }
 
+/// Where a campaign's money sits: with its creator, or in escrow for milestone campaigns.
+fn holder(campaign: &str, escrow: bool) -> Account {
+    if escrow {
+        Account::Escrow(campaign.into())
+    } else {
+        Account::Creator(campaign.into())
+    }
+}
+
 /// A backer paid `amount`: Stripe kept `stripe_fee`, the platform `platform_fee`, the rest is
 /// the creator's (or held in escrow for milestone campaigns).
 pub fn charge_legs(
@@ -68,12 +80,26 @@ pub fn charge_legs(
     stripe_fee: i64,
     escrow: bool,
 ) -> Vec<Leg> {
+    charge_legs_to(holder(campaign, escrow), amount, platform_fee, stripe_fee)
+}
+
+/// A learner bought a course: like a pledge, the rest after fees is its creator's.
+pub fn sale_legs(course: &str, amount: i64, platform_fee: i64, stripe_fee: i64) -> Vec<Leg> {
+    charge_legs_to(
+        Account::Course(course.into()),
+        amount,
+        platform_fee,
+        stripe_fee,
+    )
+}
+
+/// A course sale refunded (in full or in part).
+pub fn sale_refund_legs(course: &str, paid: i64, platform_fee: i64, refund: i64) -> Vec<Leg> {
+    refund_legs_from(Account::Course(course.into()), paid, platform_fee, refund)
+}
+
+fn charge_legs_to(holder: Account, amount: i64, platform_fee: i64, stripe_fee: i64) -> Vec<Leg> {
     let rest = amount - platform_fee - stripe_fee;
-    let holder = if escrow {
-        Account::Escrow(campaign.into())
-    } else {
-        Account::Creator(campaign.into())
-    };
     vec![
         leg(Account::Backers, -amount),
         leg(Account::StripeFees, stripe_fee),
@@ -92,16 +118,15 @@ pub fn refund_legs(
     refund: i64,
     escrow: bool,
 ) -> Vec<Leg> {
+    refund_legs_from(holder(campaign, escrow), paid, platform_fee, refund)
+}
+
+fn refund_legs_from(holder: Account, paid: i64, platform_fee: i64, refund: i64) -> Vec<Leg> {
     let fee_back = if paid > 0 {
         // Rounded down: the platform never returns more fee than it took.
         ((platform_fee as i128 * refund as i128) / paid as i128) as i64
     } else {
         0
-    };
-    let holder = if escrow {
-        Account::Escrow(campaign.into())
-    } else {
-        Account::Creator(campaign.into())
     };
     vec![
         leg(Account::Backers, refund),

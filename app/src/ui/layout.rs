@@ -41,6 +41,7 @@ pub fn Header() -> impl IntoView {
                                 <a href="/settings">{s.nav_settings}</a>
                                 <a href="/pledges">{s.pay.my_pledges}</a>
                                 {is_creator.then(|| view! { <a href="/campaigns">{s.campaign.my_campaigns}</a> })}
+                                {is_creator.then(|| view! { <a href="/studio/courses">{s.course.nav_studio}</a> })}
                                 {is_admin.then(|| view! { <a href="/admin/review">{s.campaign.review_title}</a> })}
                                 {is_admin.then(|| view! { <a href="/admin/outbox">{s.nav_outbox}</a> })}
                                 {is_admin.then(|| view! { <a href="/admin/payments">{s.pay.nav_recon}</a> })}
@@ -65,6 +66,7 @@ pub fn Header() -> impl IntoView {
             </a>
             <nav aria-label="Main" class="main-nav">
                 <a href="/discover" class="nav-link">{s.nav_discover}</a>
+                <a href="/courses" class="nav-link">{s.course.nav_courses}</a>
             </nav>
             <div class="account">
                 <Transition fallback=|| ()>{account}</Transition>

@@ -30,8 +30,8 @@ pub async fn robots(State(state): State<AppState>) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body)
 }
 
-/// Public pages worth indexing: home, creators and live campaigns (courses and communities join
-/// as they are built).
+/// Public pages worth indexing: home, creators, live campaigns and published courses
+/// (communities join as they are built).
 pub async fn sitemap(State(state): State<AppState>) -> impl IntoResponse {
     let base = &state.settings.public_url;
     let mut urls = vec![format!("{base}/")];
@@ -48,6 +48,13 @@ pub async fn sitemap(State(state): State<AppState>) -> impl IntoResponse {
             )
         })),
         Err(e) => tracing::warn!(error = ?e, "sitemap: listing campaigns failed"),
+    }
+    match app::courses::store::catalogue(&state.db, None, 5000).await {
+        Ok(courses) => entries.extend(courses.into_iter().map(|c| {
+            let lastmod = c.published_at.map(|at| at.format("%Y-%m-%d").to_string());
+            (format!("{base}/courses/{}", c.slug), lastmod)
+        })),
+        Err(e) => tracing::warn!(error = ?e, "sitemap: listing courses failed"),
     }
     let mut xml = String::from(
         r#"<?xml version="1.0" encoding="UTF-8"?>

@@ -3,6 +3,7 @@
 
 mod account;
 mod campaign;
+mod media;
 mod meta;
 mod oidc;
 mod payments;
@@ -15,6 +16,7 @@ use axum::Router;
 use tower_http::services::ServeDir;
 
 pub use account::AVATAR_MAX_BYTES;
+pub use media::{media_max_bytes, ATTACHMENT_MAX_BYTES as LESSON_ATTACHMENT_MAX_BYTES};
 
 pub fn plain_routes(state: &AppState) -> Router<AppState> {
     Router::new()
@@ -39,6 +41,8 @@ pub fn plain_routes(state: &AppState) -> Router<AppState> {
         .route("/c/{slug}/og.png", get(campaign::og_image))
         .route("/webhooks/stripe", post(payments::stripe_webhook))
         .route("/campaigns/{id}/backers.csv", get(payments::backers_csv))
+        // Lesson files are not under a ServeDir: every request passes the entitlement check.
+        .merge(media::routes())
         .nest_service(
             "/media/covers",
             ServeDir::new(state.settings.media_dir.join("covers")),

@@ -12,7 +12,7 @@ use crate::support::{spawn_app, TestApp};
 
 const HOLDER: &str = "test-instance";
 
-fn draft(slug: &str, mode: &str, quantity: &str) -> Value {
+pub fn draft(slug: &str, mode: &str, quantity: &str) -> Value {
     let mut d = complete_draft(slug, &format!("Campaign {slug}"));
     d["mode"] = json!(mode);
     d["goal"] = json!("100");
@@ -20,7 +20,7 @@ fn draft(slug: &str, mode: &str, quantity: &str) -> Value {
     d
 }
 
-async fn backer(app: &TestApp, handle: &str) -> TestApp {
+pub async fn backer(app: &TestApp, handle: &str) -> TestApp {
     let b = app.fresh_client().await;
     b.sign_up(
         &format!("{handle}@example.com"),
@@ -31,7 +31,7 @@ async fn backer(app: &TestApp, handle: &str) -> TestApp {
     b
 }
 
-async fn tier_of(app: &TestApp, campaign: &str) -> String {
+pub async fn tier_of(app: &TestApp, campaign: &str) -> String {
     app.state
         .db
         .row::<String>(
@@ -43,7 +43,7 @@ async fn tier_of(app: &TestApp, campaign: &str) -> String {
         .unwrap()
 }
 
-async fn start_pledge(
+pub async fn start_pledge(
     b: &TestApp,
     campaign: &str,
     tier: &str,
@@ -65,7 +65,7 @@ async fn start_pledge(
 }
 
 /// Enters `card` on the simulator's hosted page; answers with the final page's status.
-async fn pay(b: &TestApp, checkout_url: &str, card: &str) -> (u16, String) {
+pub async fn pay(b: &TestApp, checkout_url: &str, card: &str) -> (u16, String) {
     let res = b
         .client
         .post(checkout_url)
@@ -95,7 +95,7 @@ async fn pledge_of(app: &TestApp, backer: &str, campaign: &str) -> app::payments
 }
 
 /// Waits (webhooks are asynchronous) until the backer's pledge reaches `state`.
-async fn wait_for(app: &TestApp, backer: &str, campaign: &str, state: PledgeState) {
+pub async fn wait_for(app: &TestApp, backer: &str, campaign: &str, state: PledgeState) {
     for _ in 0..100 {
         if pledge_of(app, backer, campaign).await.state == state {
             return;

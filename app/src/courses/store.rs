@@ -1,0 +1,703 @@
+//! Course storage (server only): courses, lessons, enrolments, progress, notes, attempts and
+//! certificates. Ids are random; a learner's own rows use `[thing, user]` ids so that writing
+//! twice (a double click, a retried request) updates instead of duplicating.
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use super::model::{CourseProblem, CourseState, Grant, Level, MediaInfo, Note, Question, Section};
+use crate::backend::db::Db;
+use crate::error::{AppError, AppResult, Problem};
+use crate::money::Currency;
+use crate::vars;
+
+pub fn problem(p: CourseProblem) -> AppError {
+    AppError::Invalid(Problem::Course(p))
+}
+
+pub fn new_id() -> String {
+    crate::payments::flow::new_pledge_id()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CourseRow {
+    pub id: String,
+    pub creator: String,
+    pub creator_name: String,
+    pub creator_handle: String,
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub level: Level,
+    pub language: String,
+    pub tags: Vec<String>,
+    pub state: CourseState,
+    pub price: Option<i64>,
+    pub currency: Currency,
+    pub campaign: Option<String>,
+    pub campaign_title: Option<String>,
+    pub campaign_slug: Option<String>,
+    pub reward_tiers: Vec<String>,
+    pub sections: Vec<Section>,
+    pub lessons: u32,
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+const COURSE_FIELDS: &str = "record::id(id) AS id, record::id(creator) AS creator, \
+    creator.display_name AS creator_name, creator.handle AS creator_handle, slug, title, summary, \
+    level, language, tags, state, price, currency, \
+    IF campaign THEN record::id(campaign) ELSE NONE END AS campaign, campaign.title AS campaign_title, \
+    campaign.slug AS campaign_slug, reward_tiers, sections, published_at, \
+    count((SELECT id FROM lesson WHERE course = $parent.id)) AS lessons";
+
+pub async fn course(db: &Db, id: &str) -> AppResult<Option<CourseRow>> {
+    Ok(db
+        .row(
+            &format!("SELECT {COURSE_FIELDS} FROM type::record('course', $id)"),
+            vars!("id" => id),
+        )
+        .await?)
+}
+
+pub async fn course_by_slug(db: &Db, slug: &str) -> AppResult<Option<CourseRow>> {
+    Ok(db
+        .row(
+            &format!("SELECT {COURSE_FIELDS} FROM course WHERE slug = $s LIMIT 1"),
+            vars!("s" => slug),
+        )
+        .await?)
+}
+
+/// Published courses, newest first; `query` narrows by title, summary or tag.
+pub async fn catalogue(db: &Db, query: Option<&str>, limit: usize) -> AppResult<Vec<CourseRow>> {
+    let q = query.map(|q| q.trim().to_lowercase()).unwrap_or_default();
+    Ok(db
+        .rows(
+            &format!(
+                "SELECT {COURSE_FIELDS} FROM course WHERE state = 'published' AND ($q = '' OR
+                    string::contains(string::lowercase(title), $q)
+                    OR string::contains(string::lowercase(summary), $q) OR $q IN tags)
+                 ORDER BY published_at DESC LIMIT $n"
+            ),
+            vars!("q" => q, "n" => limit),
+        )
+        .await?)
+}
+
+pub async fn of_creator(db: &Db, creator: &str) -> AppResult<Vec<CourseRow>> {
+    Ok(db
+        .rows(
+            &format!(
+                "SELECT {COURSE_FIELDS}, created_at FROM course \
+                 WHERE creator = type::record('user', $u) ORDER BY created_at DESC"
+            ),
+            vars!("u" => creator),
+        )
+        .await?)
+}
+
+/// A new draft with one section. Answers its id.
+pub async fn create(db: &Db, creator: &str, title: &str, slug: &str) -> AppResult<String> {
+    let id = new_id();
+    let res = db
+        .run(
+            "CREATE type::record('course', $id) SET creator = type::record('user', $u), slug = $s,
+                title = $t, level = 'beginner', state = 'draft',
+                sections = [{ id: 's1', title: 'Getting started' }]",
+            vars!("id" => &id, "u" => creator, "s" => slug, "t" => title),
+        )
+        .await;
+    match res {
+        Ok(()) => Ok(id),
+        Err(e) if e.is_unique_violation("course_slug") => Err(problem(CourseProblem::SlugTaken)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub struct CourseEdit<'a> {
+    pub title: &'a str,
+    pub slug: &'a str,
+    pub summary: &'a str,
+    pub level: Level,
+    pub language: &'a str,
+    pub tags: &'a [String],
+    pub price: Option<i64>,
+    pub currency: Currency,
+    pub campaign: Option<&'a str>,
+    pub reward_tiers: &'a [String],
+}
+
+pub async fn update(db: &Db, id: &str, e: CourseEdit<'_>) -> AppResult<()> {
+    let res = db
+        .run(
+            "UPDATE type::record('course', $id) SET title = $t, slug = $s, summary = $sum,
+                level = $lvl, language = $lang, tags = $tags,
+                price = IF $price THEN <int>$price ELSE NONE END, currency = $cur,
+                campaign = IF $camp THEN type::record('campaign', $camp) ELSE NONE END,
+                reward_tiers = $tiers, updated_at = time::now()",
+            vars!("id" => id, "t" => e.title, "s" => e.slug, "sum" => e.summary,
+                "lvl" => e.level.as_str(), "lang" => e.language, "tags" => e.tags,
+                "price" => e.price, "cur" => e.currency.code(), "camp" => e.campaign,
+                "tiers" => e.reward_tiers),
+        )
+        .await;
+    match res {
+        Ok(()) => Ok(()),
+        Err(e) if e.is_unique_violation("course_slug") => Err(problem(CourseProblem::SlugTaken)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn set_sections(db: &Db, id: &str, sections: &[Section]) -> AppResult<()> {
+    db.run(
+        "UPDATE type::record('course', $id) SET sections = $s, updated_at = time::now()",
+        vars!("id" => id, "s" => sections),
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn set_state(db: &Db, id: &str, state: CourseState) -> AppResult<()> {
+    let s = match state {
+        CourseState::Draft => "draft",
+        CourseState::Published => "published",
+    };
+    db.run(
+        "UPDATE type::record('course', $id) SET state = $s, updated_at = time::now(),
+            published_at = IF $s = 'published' AND published_at = NONE THEN time::now() ELSE published_at END",
+        vars!("id" => id, "s" => s),
+    )
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LessonRow {
+    pub id: String,
+    pub course: String,
+    pub section: String,
+    pub position: i64,
+    pub title: String,
+    pub body: String,
+    pub body_html: String,
+    pub preview: bool,
+    pub opens_at: Option<DateTime<Utc>>,
+    pub version_note: Option<String>,
+    pub media: Option<MediaInfo>,
+    pub attachments: Vec<MediaInfo>,
+    pub questions: Vec<Question>,
+    pub pass_mark: u32,
+    pub updated_at: DateTime<Utc>,
+}
+
+const LESSON_FIELDS: &str = "record::id(id) AS id, record::id(course) AS course, section, \
+    position, title, body, body_html, preview, opens_at, version_note, media, attachments, \
+    questions, pass_mark, updated_at";
+
+pub async fn lesson(db: &Db, id: &str) -> AppResult<Option<LessonRow>> {
+    Ok(db
+        .row(
+            &format!("SELECT {LESSON_FIELDS} FROM type::record('lesson', $id)"),
+            vars!("id" => id),
+        )
+        .await?)
+}
+
+/// A course's lessons in syllabus order: by section order, then position.
+pub async fn lessons(db: &Db, course: &CourseRow) -> AppResult<Vec<LessonRow>> {
+    let mut rows: Vec<LessonRow> = db
+        .rows(
+            &format!(
+                "SELECT {LESSON_FIELDS} FROM lesson WHERE course = type::record('course', $c) \
+                 ORDER BY position"
+            ),
+            vars!("c" => &course.id),
+        )
+        .await?;
+    let rank = |s: &str| {
+        course
+            .sections
+            .iter()
+            .position(|x| x.id == s)
+            .unwrap_or(usize::MAX)
+    };
+    rows.sort_by_key(|l| (rank(&l.section), l.position));
+    Ok(rows)
+}
+
+pub async fn create_lesson(db: &Db, course: &str, section: &str, title: &str) -> AppResult<String> {
+    let id = new_id();
+    db.run(
+        "LET $c = type::record('course', $course);
+         LET $last = (SELECT VALUE position FROM lesson WHERE course = $c ORDER BY position DESC LIMIT 1)[0];
+         CREATE type::record('lesson', $id) SET course = $c, section = $section, title = $t,
+            position = IF $last = NONE THEN 0 ELSE $last + 1 END;",
+        vars!("id" => &id, "course" => course, "section" => section, "t" => title),
+    )
+    .await?;
+    Ok(id)
+}
+
+pub struct LessonEdit<'a> {
+    pub section: &'a str,
+    pub title: &'a str,
+    pub body: &'a str,
+    pub body_html: &'a str,
+    pub preview: bool,
+    pub opens_at: Option<DateTime<Utc>>,
+    pub version_note: Option<&'a str>,
+    pub questions: &'a [Question],
+    pub pass_mark: u32,
+}
+
+pub async fn update_lesson(db: &Db, id: &str, e: LessonEdit<'_>) -> AppResult<()> {
+    db.run(
+        "UPDATE type::record('lesson', $id) SET section = $section, title = $t, body = $b,
+            body_html = $h, preview = $p, opens_at = IF $o THEN <datetime>$o ELSE NONE END,
+            version_note = IF $v THEN $v ELSE NONE END, questions = $q, pass_mark = $pm,
+            updated_at = time::now()",
+        vars!("id" => id, "section" => e.section, "t" => e.title, "b" => e.body,
+            "h" => e.body_html, "p" => e.preview, "o" => e.opens_at, "v" => e.version_note,
+            "q" => e.questions, "pm" => e.pass_mark),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Swaps the lesson with its neighbour in the same section (`up` towards the start).
+pub async fn move_lesson(db: &Db, course: &CourseRow, id: &str, up: bool) -> AppResult<()> {
+    let all = lessons(db, course).await?;
+    let Some(i) = all.iter().position(|l| l.id == id) else {
+        return Err(AppError::NotFound);
+    };
+    let j = if up { i.checked_sub(1) } else { Some(i + 1) };
+    let Some(other) = j.and_then(|j| all.get(j)) else {
+        return Ok(());
+    };
+    let me = &all[i];
+    // Crossing into the neighbouring section moves the lesson there instead of swapping.
+    if other.section != me.section {
+        let position = if up {
+            other.position - 1
+        } else {
+            other.position + 1
+        };
+        db.run(
+            "UPDATE type::record('lesson', $id) SET section = $s, position = $p",
+            vars!("id" => id, "s" => &other.section, "p" => position),
+        )
+        .await?;
+        return Ok(());
+    }
+    db.run(
+        "BEGIN TRANSACTION;
+         UPDATE type::record('lesson', $a) SET position = $pb;
+         UPDATE type::record('lesson', $b) SET position = $pa;
+         COMMIT TRANSACTION;",
+        vars!("a" => id, "b" => &other.id, "pa" => me.position, "pb" => other.position),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Deletes a lesson with its learners' rows; answers the files it held, for the caller to remove.
+pub async fn delete_lesson(db: &Db, id: &str) -> AppResult<Vec<String>> {
+    let files: Vec<String> = db
+        .rows(
+            "LET $l = type::record('lesson', $id);
+             LET $files = array::concat(IF $l.media THEN [$l.media.file] ELSE [] END, $l.attachments.file ?? []);
+             BEGIN TRANSACTION;
+             DELETE progress WHERE lesson = $l;
+             DELETE note WHERE lesson = $l;
+             DELETE attempt WHERE lesson = $l;
+             DELETE $l;
+             COMMIT TRANSACTION;
+             RETURN $files;",
+            vars!("id" => id),
+        )
+        .await?;
+    Ok(files)
+}
+
+/// Sets the lesson's video or audio; answers the file it replaces.
+pub async fn set_media(db: &Db, lesson: &str, media: &MediaInfo) -> AppResult<Option<String>> {
+    #[derive(Deserialize)]
+    struct Old {
+        file: Option<String>,
+    }
+    let old: Option<Old> = db
+        .row(
+            "LET $l = type::record('lesson', $id);
+             LET $old = $l.media.file;
+             UPDATE $l SET media = $m, updated_at = time::now();
+             RETURN { file: $old };",
+            vars!("id" => lesson, "m" => media),
+        )
+        .await?;
+    Ok(old.and_then(|o| o.file))
+}
+
+pub async fn add_attachment(db: &Db, lesson: &str, file: &MediaInfo) -> AppResult<()> {
+    db.run(
+        "UPDATE type::record('lesson', $id) SET attachments += $f, updated_at = time::now()",
+        vars!("id" => lesson, "f" => file),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The enrolment that is not a campaign reward, if any and not revoked.
+pub async fn enrolment(db: &Db, course: &str, user: &str) -> AppResult<Option<Grant>> {
+    #[derive(Deserialize)]
+    struct Row {
+        via: Grant,
+    }
+    let row: Option<Row> = db
+        .row(
+            "SELECT via FROM type::record('enrolment', [$c, $u]) WHERE revoked_at = NONE",
+            vars!("c" => course, "u" => user),
+        )
+        .await?;
+    Ok(row.map(|r| r.via))
+}
+
+/// True when the user has a paid pledge on the course's campaign in a tier that carries it.
+pub async fn backed_for(db: &Db, course: &CourseRow, user: &str) -> AppResult<bool> {
+    let Some(campaign) = &course.campaign else {
+        return Ok(false);
+    };
+    let n: Option<u64> = db
+        .row(
+            "RETURN count((SELECT id FROM pledge WHERE backer = type::record('user', $u)
+                AND campaign = type::record('campaign', $c) AND state = 'paid'
+                AND (array::len($tiers) = 0 OR (tier != NONE AND record::id(tier) IN $tiers))))",
+            vars!("u" => user, "c" => campaign, "tiers" => &course.reward_tiers),
+        )
+        .await?;
+    Ok(n.unwrap_or(0) > 0)
+}
+
+/// Grants (or re-grants) a course. An existing live enrolment keeps its original grant.
+pub async fn grant(
+    db: &Db,
+    course: &str,
+    user: &str,
+    via: Grant,
+    source: Option<&str>,
+) -> AppResult<()> {
+    db.run(
+        "LET $e = type::record('enrolment', [$c, $u]);
+         IF $e.id = NONE OR $e.revoked_at != NONE {
+            UPSERT $e SET course = type::record('course', $c), user = type::record('user', $u),
+                via = $via, source = IF $src THEN $src ELSE NONE END, granted_at = time::now(), revoked_at = NONE;
+         };",
+        vars!("c" => course, "u" => user, "via" => via.as_str(), "src" => source),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Revokes the enrolment `source` granted (a refunded purchase); other grants stay.
+pub async fn revoke(db: &Db, course: &str, user: &str, source: &str) -> AppResult<()> {
+    db.run(
+        "UPDATE type::record('enrolment', [$c, $u]) SET revoked_at = time::now()
+         WHERE source = $src AND revoked_at = NONE",
+        vars!("c" => course, "u" => user, "src" => source),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Learners of a course other than its backers (who are counted from pledges).
+pub async fn enrolled_count(db: &Db, course: &CourseRow) -> AppResult<u64> {
+    let n: Option<u64> = db
+        .row(
+            "RETURN count((SELECT id FROM enrolment WHERE course = type::record('course', $c) AND revoked_at = NONE))
+                + IF $camp THEN count((SELECT id FROM pledge WHERE campaign = type::record('campaign', $camp)
+                    AND state = 'paid' AND (array::len($tiers) = 0 OR (tier != NONE AND record::id(tier) IN $tiers))))
+                  ELSE 0 END",
+            vars!("c" => &course.id, "camp" => &course.campaign, "tiers" => &course.reward_tiers),
+        )
+        .await?;
+    Ok(n.unwrap_or(0))
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ProgressRow {
+    pub lesson: String,
+    pub percent: u32,
+    pub position: f64,
+    pub bookmarked: bool,
+    pub completed: bool,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// The learner's progress on every lesson of a course they opened.
+pub async fn progress_of(db: &Db, course: &str, user: &str) -> AppResult<Vec<ProgressRow>> {
+    Ok(db
+        .rows(
+            "SELECT record::id(lesson) AS lesson, percent, position, bookmarked,
+                completed_at != NONE AS completed, updated_at
+             FROM progress WHERE user = type::record('user', $u) AND course = type::record('course', $c)",
+            vars!("u" => user, "c" => course),
+        )
+        .await?)
+}
+
+/// Records that the learner is at `position` seconds, `percent` through the lesson, having spent
+/// `seconds` more on it. Percent never goes down (rewatching the start keeps the furthest point).
+pub async fn save_progress(
+    db: &Db,
+    lesson: &LessonRow,
+    user: &str,
+    percent: u32,
+    position: f64,
+    seconds: u32,
+) -> AppResult<()> {
+    db.run(
+        "UPSERT type::record('progress', [$l, $u]) SET course = type::record('course', $c),
+            lesson = type::record('lesson', $l), user = type::record('user', $u),
+            percent = math::max([percent ?? 0, $p]), position = $pos,
+            seconds = (seconds ?? 0) + $s, updated_at = time::now();
+         LET $day = time::format(time::now(), '%Y-%m-%d');
+         UPSERT type::record('learning_day', [$c, $u, $day]) SET course = type::record('course', $c),
+            user = type::record('user', $u), day = $day, seconds = (seconds ?? 0) + $s;",
+        vars!("l" => &lesson.id, "u" => user, "c" => &lesson.course, "p" => percent.min(100),
+            "pos" => position.max(0.0), "s" => seconds.min(600)),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The learner opened the lesson: its row exists from now on (where they were is kept).
+pub async fn open_lesson(db: &Db, lesson: &LessonRow, user: &str) -> AppResult<()> {
+    db.run(
+        "UPSERT type::record('progress', [$l, $u]) SET course = type::record('course', $c),
+            lesson = type::record('lesson', $l), user = type::record('user', $u),
+            updated_at = time::now()",
+        vars!("l" => &lesson.id, "u" => user, "c" => &lesson.course),
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn complete(db: &Db, lesson: &LessonRow, user: &str) -> AppResult<()> {
+    db.run(
+        "UPSERT type::record('progress', [$l, $u]) SET course = type::record('course', $c),
+            lesson = type::record('lesson', $l), user = type::record('user', $u), percent = 100,
+            completed_at = completed_at ?? time::now(), updated_at = time::now()",
+        vars!("l" => &lesson.id, "u" => user, "c" => &lesson.course),
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn set_bookmark(db: &Db, lesson: &LessonRow, user: &str, on: bool) -> AppResult<()> {
+    db.run(
+        "UPSERT type::record('progress', [$l, $u]) SET course = type::record('course', $c),
+            lesson = type::record('lesson', $l), user = type::record('user', $u), bookmarked = $on",
+        vars!("l" => &lesson.id, "u" => user, "c" => &lesson.course, "on" => on),
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn notes(db: &Db, lesson: &str, user: &str) -> AppResult<Vec<Note>> {
+    Ok(db
+        .rows(
+            "SELECT record::id(id) AS id, body_html, at_seconds, created_at FROM note
+             WHERE user = type::record('user', $u) AND lesson = type::record('lesson', $l)
+             ORDER BY created_at",
+            vars!("u" => user, "l" => lesson),
+        )
+        .await?)
+}
+
+pub async fn add_note(
+    db: &Db,
+    lesson: &LessonRow,
+    user: &str,
+    body: &str,
+    body_html: &str,
+    at_seconds: Option<f64>,
+) -> AppResult<()> {
+    db.run(
+        "CREATE note SET course = type::record('course', $c), lesson = type::record('lesson', $l),
+            user = type::record('user', $u), body = $b, body_html = $h,
+            at_seconds = IF $at THEN <float>$at ELSE NONE END",
+        vars!("c" => &lesson.course, "l" => &lesson.id, "u" => user, "b" => body,
+            "h" => body_html, "at" => at_seconds),
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn record_attempt(
+    db: &Db,
+    lesson: &LessonRow,
+    user: &str,
+    score: u32,
+    passed: bool,
+) -> AppResult<()> {
+    db.run(
+        "CREATE attempt SET course = type::record('course', $c), lesson = type::record('lesson', $l),
+            user = type::record('user', $u), score = $s, passed = $p",
+        vars!("c" => &lesson.course, "l" => &lesson.id, "u" => user, "s" => score, "p" => passed),
+    )
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct BestScore {
+    pub lesson: String,
+    pub best: u32,
+    /// Passing attempts.
+    pub passes: u32,
+}
+
+impl BestScore {
+    pub fn passed(&self) -> bool {
+        self.passes > 0
+    }
+}
+
+/// Each quiz's best score for the learner in a course.
+pub async fn best_scores(db: &Db, course: &str, user: &str) -> AppResult<Vec<BestScore>> {
+    Ok(db
+        .rows(
+            "SELECT record::id(lesson) AS lesson, math::max(score) AS best,
+                count(passed) AS passes
+             FROM attempt WHERE user = type::record('user', $u) AND course = type::record('course', $c)
+             GROUP BY lesson",
+            vars!("u" => user, "c" => course),
+        )
+        .await?)
+}
+
+/// Issues the learner's certificate once; answers its code (the existing one when issued before).
+pub async fn issue_certificate(
+    db: &Db,
+    course: &CourseRow,
+    user: &str,
+    learner_name: &str,
+    lessons: u32,
+) -> AppResult<String> {
+    if let Some(code) = certificate_of(db, &course.id, user).await? {
+        return Ok(code);
+    }
+    let code = crate::backend::security::random_token()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(20)
+        .collect::<String>();
+    let res = db
+        .run(
+            "CREATE certificate SET course = type::record('course', $c), user = type::record('user', $u),
+                code = $code, learner_name = $ln, course_title = $ct, creator_name = $cn, lessons = $n",
+            vars!("c" => &course.id, "u" => user, "code" => &code, "ln" => learner_name,
+                "ct" => &course.title, "cn" => &course.creator_name, "n" => lessons),
+        )
+        .await;
+    match res {
+        Ok(()) => Ok(code),
+        // Two completions at once: the first one's certificate stands.
+        Err(e) if e.is_unique_violation("certificate_once") => certificate_of(db, &course.id, user)
+            .await?
+            .ok_or(AppError::Internal),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn certificate_of(db: &Db, course: &str, user: &str) -> AppResult<Option<String>> {
+    Ok(db
+        .row(
+            "SELECT VALUE code FROM certificate WHERE course = type::record('course', $c)
+                AND user = type::record('user', $u) LIMIT 1",
+            vars!("c" => course, "u" => user),
+        )
+        .await?)
+}
+
+pub async fn certificate(db: &Db, code: &str) -> AppResult<Option<super::model::Certificate>> {
+    Ok(db
+        .row(
+            "SELECT code, learner_name, course_title, course.slug AS course_slug, creator_name,
+                lessons, issued_at FROM certificate WHERE code = $code LIMIT 1",
+            vars!("code" => code),
+        )
+        .await?)
+}
+
+/// Visible reviews of a course, newest first, and the stars of all of them.
+pub async fn reviews(db: &Db, course: &str) -> AppResult<Vec<super::model::Review>> {
+    Ok(db
+        .rows(
+            "SELECT record::id(id) AS id, user.display_name AS author_name,
+                user.handle AS author_handle, rating, body, reply, created_at
+             FROM review WHERE course = type::record('course', $c) AND hidden = false
+             ORDER BY created_at DESC LIMIT 200",
+            vars!("c" => course),
+        )
+        .await?)
+}
+
+/// Writes (or rewrites) the learner's review; the creator's reply stays.
+pub async fn save_review(
+    db: &Db,
+    course: &str,
+    user: &str,
+    rating: u8,
+    body: &str,
+) -> AppResult<()> {
+    db.run(
+        "UPSERT type::record('review', [$c, $u]) SET course = type::record('course', $c),
+            user = type::record('user', $u), rating = $r, body = $b, updated_at = time::now()",
+        vars!("c" => course, "u" => user, "r" => rating, "b" => body),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The course a review belongs to, if the review exists.
+pub async fn review_course(db: &Db, review: &str) -> AppResult<Option<String>> {
+    Ok(db
+        .row(
+            "SELECT VALUE record::id(course) FROM type::record('review', $id)",
+            vars!("id" => review),
+        )
+        .await?)
+}
+
+pub async fn reply_review(db: &Db, review: &str, reply: Option<&str>) -> AppResult<()> {
+    db.run(
+        "UPDATE type::record('review', $id) SET reply = IF $r THEN $r ELSE NONE END",
+        vars!("id" => review, "r" => reply),
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn hide_review(db: &Db, review: &str) -> AppResult<()> {
+    db.run(
+        "UPDATE type::record('review', $id) SET hidden = true",
+        vars!("id" => review),
+    )
+    .await?;
+    Ok(())
+}
+
+/// A report for moderation, once per reporter.
+pub async fn report_review(db: &Db, review: &str, reporter: &str) -> AppResult<()> {
+    let res = db
+        .run(
+            "CREATE report SET target = type::record('review', $t), reporter = type::record('user', $u),
+                reason = 'review reported from the course page'",
+            vars!("t" => review, "u" => reporter),
+        )
+        .await;
+    match res {
+        Err(e) if e.is_unique_violation("report_once") => Ok(()),
+        other => Ok(other?),
+    }
+}
