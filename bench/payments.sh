@@ -18,7 +18,8 @@ trap 'rm -rf "$work"' EXIT
 export DATABASE_URL="surrealkv://$work/db" MEDIA_DIR="$work/media" RUST_LOG="${RUST_LOG:-warn}"
 export COHORT_ADDR="127.0.0.1:${BENCH_PORT:-3960}" LEPTOS_ENV=PROD
 started=$(date +%s)
-table="$("$server_bin" bench-payments)"
+# Only the table rows: the server logs (retried write conflicts, say) share the stream.
+table="$("$server_bin" bench-payments | grep '^|')"
 out="$here/results/payments-$(date +%Y-%m-%d).md"
 {
   echo "# Payment benchmarks, $(date -u +%Y-%m-%dT%H:%MZ)"

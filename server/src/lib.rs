@@ -30,6 +30,7 @@ use axum::{middleware, Router};
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -91,7 +92,17 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             csrf_middleware,
         ))
-        .layer(CompressionLayer::new())
+        // Lesson media and downloads are already compressed formats; compressing them would
+        // drop Content-Length and Accept-Ranges (no progress bar, no resume).
+        .layer(
+            CompressionLayer::new().compress_when(
+                DefaultPredicate::new()
+                    .and(NotForContentType::new("video/"))
+                    .and(NotForContentType::new("audio/"))
+                    .and(NotForContentType::const_new("application/pdf"))
+                    .and(NotForContentType::const_new("application/zip")),
+            ),
+        )
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(DEFAULT_CSP),

@@ -121,22 +121,6 @@ fn CourseBody(
         && !page.standing.is_enrolled()
         && page.pending_order;
     let cancelled = query.with_untracked(|q| q.get("cancelled").is_some());
-    if confirming {
-        // Stripe's webhook, not the redirect, enrols the buyer: look again until it has.
-        Effect::new(move |_| {
-            if let Ok(h) = set_timeout_with_handle(
-                move || {
-                    #[cfg(feature = "hydrate")]
-                    if let Some(w) = web_sys::window() {
-                        let _ = w.location().reload();
-                    }
-                },
-                std::time::Duration::from_millis(1500),
-            ) {
-                on_cleanup(move || h.clear());
-            }
-        });
-    }
     let card = page.card.clone();
     let slug = card.slug.clone();
     let by_section = page
@@ -169,7 +153,12 @@ fn CourseBody(
             <section class="course-cta card stack" aria-labelledby="cta-h">
                 <h2 id="cta-h" class="visually-hidden">{c.access_title}</h2>
                 {cancelled.then(|| view! { <p class="form-status" role="status">{c.purchase_cancelled}</p> })}
-                {confirming.then(|| view! { <p class="form-status" role="status" aria-busy="true">{c.confirming}</p> })}
+                // Stripe's webhook, not the redirect, enrols the buyer: the page looks again every
+                // two seconds until it has (a meta refresh works before and without hydration).
+                {confirming.then(|| view! {
+                    <leptos_meta::Meta http_equiv="refresh" content="2"/>
+                    <p class="form-status" role="status" aria-busy="true">{c.confirming}</p>
+                })}
                 <Cta page=page.clone() refund changed/>
             </section>
             <section aria-labelledby="syllabus-h" class="stack">

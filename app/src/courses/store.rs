@@ -300,6 +300,19 @@ pub async fn move_lesson(db: &Db, course: &CourseRow, id: &str, up: bool) -> App
     Ok(())
 }
 
+/// Numbers the lessons 0, 1, 2… in the given order, in one transaction.
+pub async fn set_positions(db: &Db, order: &[String]) -> AppResult<()> {
+    let pairs: Vec<(String, usize)> = order.iter().cloned().zip(0..).collect();
+    db.run(
+        "BEGIN TRANSACTION;
+         FOR $p IN $pairs { UPDATE type::record('lesson', $p[0]) SET position = $p[1]; };
+         COMMIT TRANSACTION;",
+        vars!("pairs" => pairs),
+    )
+    .await?;
+    Ok(())
+}
+
 /// Deletes a lesson with its learners' rows; answers the files it held, for the caller to remove.
 pub async fn delete_lesson(db: &Db, id: &str) -> AppResult<Vec<String>> {
     let files: Vec<String> = db
@@ -650,10 +663,17 @@ pub async fn save_review(
     rating: u8,
     body: &str,
 ) -> AppResult<()> {
+    // A random id (pages address reviews by it); `review_once` keeps it one per learner.
     db.run(
-        "UPSERT type::record('review', [$c, $u]) SET course = type::record('course', $c),
-            user = type::record('user', $u), rating = $r, body = $b, updated_at = time::now()",
-        vars!("c" => course, "u" => user, "r" => rating, "b" => body),
+        "LET $c = type::record('course', $course);
+         LET $u = type::record('user', $user);
+         LET $mine = (SELECT VALUE id FROM review WHERE course = $c AND user = $u LIMIT 1)[0];
+         IF $mine {
+            UPDATE $mine SET rating = $r, body = $b, updated_at = time::now();
+         } ELSE {
+            CREATE review SET course = $c, user = $u, rating = $r, body = $b;
+         };",
+        vars!("course" => course, "user" => user, "r" => rating, "b" => body),
     )
     .await?;
     Ok(())

@@ -9,7 +9,7 @@ use super::model::{CouponView, CourseDraft, CourseState, Discount, LessonDraft, 
 use super::rules::quiz_text;
 use super::studio_api::{
     self, AddLesson, AddSection, CreateCourse, DeleteLesson, GrantCourse, MoveLesson,
-    PublishCourse, SaveCoupon, SaveCourse, SaveLesson,
+    PublishCourse, ReorderSection, SaveCoupon, SaveCourse, SaveLesson,
 };
 use crate::i18n::t;
 use crate::money::Currency;
@@ -101,8 +101,15 @@ fn CourseStudio(d: CourseDraft, changed: RwSignal<usize>) -> impl IntoView {
     let mover = ServerAction::<MoveLesson>::new();
     let delete = ServerAction::<DeleteLesson>::new();
     let grant = ServerAction::<GrantCourse>::new();
+    // Drag and drop within a section (the ↑/↓ buttons do the same from the keyboard).
+    let reorder = ServerAction::<ReorderSection>::new();
+    let dragged = RwSignal::new(None::<String>);
+    let csrf = use_context::<crate::ui::Csrf>()
+        .map(|x| x.0)
+        .unwrap_or_default();
     Effect::new(move |_| {
         let n = section.version().get()
+            + reorder.version().get()
             + lesson.version().get()
             + publish.version().get()
             + mover.version().get()
@@ -187,6 +194,8 @@ fn CourseStudio(d: CourseDraft, changed: RwSignal<usize>) -> impl IntoView {
                 <h2 id="syl-h">{c.syllabus}</h2>
                 {d.sections.iter().map(|s| {
                     let lessons: Vec<LessonDraft> = d.lessons.iter().filter(|l| l.section == s.id).cloned().collect();
+                    let section_order: Vec<String> = lessons.iter().map(|l| l.id.clone()).collect();
+                    let csrf = csrf.clone();
                     let course_id = id.clone();
                     let section_id = s.id.clone();
                     view! {
@@ -197,10 +206,24 @@ fn CourseStudio(d: CourseDraft, changed: RwSignal<usize>) -> impl IntoView {
                                 {lessons.into_iter().map(|l| {
                                     let href = format!("/studio/courses/{}/lessons/{}", course_id, l.id);
                                     let lid = l.id.clone();
+                                    let (drag_id, drop_id) = (lid.clone(), lid.clone());
+                                    let (order, drop_course, drop_section, drop_csrf) = (section_order.clone(), course_id.clone(), section_id.clone(), csrf.clone());
+                                    let on_drop = move |ev: leptos::ev::DragEvent| {
+                                        ev.prevent_default();
+                                        let Some(from) = dragged.get_untracked() else { return };
+                                        let mut order = order.clone();
+                                        let Some(i) = order.iter().position(|x| *x == from) else { return };
+                                        let item = order.remove(i);
+                                        let j = order.iter().position(|x| *x == drop_id).unwrap_or(order.len());
+                                        order.insert(j, item);
+                                        reorder.dispatch(ReorderSection { csrf: drop_csrf.clone(), course_id: drop_course.clone(), section: drop_section.clone(), order });
+                                    };
                                     let (up_id, down_id) = (lid.clone(), lid.clone());
                                     let (up_label, down_label, del_label) = (format!("{} {}", c.move_up, l.title), format!("{} {}", c.move_down, l.title), format!("{} {}", c.delete, l.title));
                                     view! {
-                                        <li class="row">
+                                        <li class="row" draggable="true" on:dragstart=move |_| dragged.set(Some(drag_id.clone()))
+                                            on:dragover=move |ev: leptos::ev::DragEvent| ev.prevent_default() on:drop=on_drop>
+                                            <span class="drag-handle" aria-hidden="true">"⠿"</span>
                                             <a href=href>{l.title.clone()}</a>
                                             {l.preview.then(|| view! { <span class="badge">{c.free_preview}</span> })}
                                             {l.media.is_some().then(|| view! { <span class="badge muted">{c.has_media}</span> })}

@@ -92,7 +92,7 @@ pub async fn get_course_draft(course_id: String) -> Result<CourseDraft, AppError
             let campaigns: Vec<(String, String)> = state
                 .db
                 .rows::<serde_json::Value>(
-                    "SELECT record::id(id) AS id, title FROM campaign
+                    "SELECT record::id(id) AS id, title, created_at FROM campaign
                      WHERE creator = type::record('user', $u) ORDER BY created_at DESC",
                     crate::vars!("u" => &course.creator),
                 )
@@ -478,6 +478,42 @@ pub async fn save_coupon(
             };
             let expires_at = ssr::opens_at(&expires_on).map_err(problem)?;
             super::coupons::save(&state.db, &course.id, &code, discount, max_uses, expires_at).await
+        }
+        .await,
+    )
+}
+
+/// Puts a section's lessons in the given order (drag and drop). `order` must name exactly the
+/// section's lessons; anything else is refused and changes nothing.
+#[server(endpoint = "reorder_section")]
+pub async fn reorder_section(
+    csrf: String,
+    course_id: String,
+    section: String,
+    order: Vec<String>,
+) -> Result<(), AppError> {
+    use super::model::CourseProblem;
+    use super::store::{self, problem};
+    use crate::backend::request::{check_csrf, require_viewer, respond, state};
+    respond(
+        async {
+            check_csrf(&csrf).await?;
+            let viewer = require_viewer().await?;
+            let state = state()?;
+            let course = super::access::managed(&state.db, &viewer, &course_id).await?;
+            let mut current: Vec<String> = store::lessons(&state.db, &course)
+                .await?
+                .into_iter()
+                .filter(|l| l.section == section)
+                .map(|l| l.id)
+                .collect();
+            let mut wanted = order.clone();
+            current.sort();
+            wanted.sort();
+            if current != wanted || current.is_empty() {
+                return Err(problem(CourseProblem::NoSuchSection));
+            }
+            store::set_positions(&state.db, &order).await
         }
         .await,
     )

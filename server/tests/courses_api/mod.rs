@@ -739,6 +739,30 @@ async fn the_studio_is_the_owners_and_bad_input_changes_nothing() {
     .await;
     let d = ok_json(&creator, "course_draft", &[("course_id", &c.id)]).await;
     assert_eq!(order(&d)[..2], [c.preview.clone(), c.paid.clone()]);
+    // Drag and drop sends the section's whole new order; a partial or foreign list is refused.
+    let reorder = |ids: Vec<&str>| {
+        let creator = creator.clone();
+        let id = c.id.clone();
+        let ids: Vec<String> = ids.into_iter().map(String::from).collect();
+        async move {
+            let names: Vec<String> = (0..ids.len()).map(|i| format!("order[{i}]")).collect();
+            let mut form = vec![("course_id", id.as_str()), ("section", "s1")];
+            for (n, v) in names.iter().zip(&ids) {
+                form.push((n.as_str(), v.as_str()));
+            }
+            post(&creator, "reorder_section", &form)
+                .await
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(reorder(vec![&c.later, &c.paid]).await, 422, "one missing");
+    assert_eq!(reorder(vec![&c.later, &c.paid, &c.preview]).await, 200);
+    let d = ok_json(&creator, "course_draft", &[("course_id", &c.id)]).await;
+    assert_eq!(
+        order(&d),
+        [c.later.clone(), c.paid.clone(), c.preview.clone()]
+    );
 
     // An empty course cannot be published; buying your own course is refused.
     let empty = ok_json(&creator, "create_course", &[("title", "Empty course")]).await;
