@@ -9,7 +9,6 @@ TOOLS="$COHORT_CACHE/tools"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$COHORT_CACHE/target}"
 export PATH="$TOOLS/bin:$ROOT/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
-CARGO_LEPTOS_VERSION="0.3.10" # 0.3.11 needs a newer rustc than the machine's
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -17,28 +16,37 @@ wasm_bindgen_version() {
   awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock"
 }
 
-install_tools() {
-  mkdir -p "$TOOLS"
+install_rust_target() {
   if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
     step "adding the wasm32-unknown-unknown target"
     rustup target add wasm32-unknown-unknown
   fi
-  if ! cargo-leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
-    step "installing cargo-leptos $CARGO_LEPTOS_VERSION (once per machine, ~15 min on 2 cores)"
-    cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --root "$TOOLS"
-  fi
+}
+
+# Must match the wasm-bindgen in Cargo.lock. Without --locked: its lockfile wants a crate
+# version the registry lacks.
+install_wasm_bindgen() {
+  mkdir -p "$TOOLS"
   local wbg
   wbg="$(wasm_bindgen_version)"
   if ! wasm-bindgen --version 2>/dev/null | grep -q "$wbg"; then
-    # Must match the wasm-bindgen in Cargo.lock; cargo-leptos would otherwise try to download
-    # it. Without --locked: its lockfile wants a crate version the registry lacks.
     step "installing wasm-bindgen-cli $wbg"
     cargo install wasm-bindgen-cli --version "$wbg" --root "$TOOLS"
   fi
+}
+
+# Playwright, axe-core and binaryen's wasm-opt, from the committed lockfile.
+install_npm_packages() {
   if [ ! -x "$ROOT/end2end/node_modules/.bin/wasm-opt" ] || [ "$ROOT/end2end/package-lock.json" -nt "$ROOT/end2end/node_modules/.package-lock.json" ]; then
     step "installing npm packages from end2end/package-lock.json (wasm-opt, Playwright, axe-core)"
     (cd "$ROOT/end2end" && npm ci --no-audit --no-fund)
   fi
+}
+
+install_tools() {
+  install_rust_target
+  install_npm_packages
+  install_wasm_bindgen
 }
 
 # Precompressed copies for tower-http's ServeDir (it serves .br/.gz when the browser accepts them).
@@ -51,10 +59,39 @@ precompress_site() {
     done
 }
 
-build_release() {
-  step "building the release site (server + WebAssembly)"
-  (cd "$ROOT" && cargo leptos build --release)
+# The site cargo-leptos would build, built with plain cargo (see docs/build.md: installing
+# cargo-leptos cost a cold machine 15-23 minutes for three steps we can run ourselves).
+# Layout: target/site/{favicon, manifest…} from public/, and target/site/pkg/cohort.{js,wasm,css}
+# as leptos' HydrationScripts expects them.
+# Sets SERVER_BIN to the binary cargo reports: several clones can share one CARGO_TARGET_DIR,
+# and the copy at target/release/server may come from another clone's build.
+build_server() {
+  step "building the server (release)"
+  local json
+  json="$(cd "$ROOT" && cargo build --release -p server --bin server --message-format=json-render-diagnostics)"
+  SERVER_BIN="$(printf '%s\n' "$json" | sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -1)"
+  [ -x "$SERVER_BIN" ] || { echo "cargo reported no server binary" >&2; return 1; }
+  export SERVER_BIN
+}
+
+build_wasm() {
+  step "building the WebAssembly (profile wasm-release) and its JS glue"
+  (cd "$ROOT" && cargo build -p frontend --lib --target wasm32-unknown-unknown --profile wasm-release)
+  local site="$ROOT/target/site" pkg="$ROOT/target/site/pkg" out
+  out="$(mktemp -d)"
+  wasm-bindgen --target web --no-typescript --out-name cohort --out-dir "$out" \
+    "$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm-release/frontend.wasm"
+  wasm-opt -Oz --enable-bulk-memory "$out/cohort_bg.wasm" -o "$out/cohort.wasm"
+  rm -f "$out/cohort_bg.wasm"
+  rm -rf "$pkg" && mkdir -p "$site" && mv "$out" "$pkg" && chmod 755 "$pkg"
+  cp "$ROOT/style/main.css" "$pkg/cohort.css"
+  cp -R "$ROOT/public/." "$site/"
   precompress_site
+}
+
+build_release() {
+  build_server
+  build_wasm
 }
 
 # A Chinese font for share images (resvg uses the machine's fonts; DejaVu covers Latin text).

@@ -14,4 +14,4 @@ export LEPTOS_SITE_ROOT="$ROOT/target/site"
 export LEPTOS_ENV=PROD
 mkdir -p "$ROOT/data"
 step "serving Cohort at http://$COHORT_ADDR (Ctrl-C to stop)"
-exec "$CARGO_TARGET_DIR/release/server" --seed-demo
+exec "$SERVER_BIN" --seed-demo
