@@ -57,6 +57,19 @@ pub struct StripeSettings {
     pub milestone_window: std::time::Duration,
 }
 
+impl StripeSettings {
+    /// The self-service refund window as a calendar span (7 days if the configured one does
+    /// not fit one).
+    pub fn refund_period(&self) -> chrono::Duration {
+        chrono::Duration::from_std(self.refund_window).unwrap_or_else(|_| chrono::Duration::days(7))
+    }
+
+    /// The refund window in whole days, as people are told it.
+    pub fn refund_days(&self) -> u32 {
+        u32::try_from(self.refund_period().num_days()).unwrap_or(u32::MAX)
+    }
+}
+
 /// The simulator's fixed test keys: it accepts any `sk_test_…`, and signs with this secret.
 pub const SIMULATOR_SECRET_KEY: &str = "sk_test_cohort_simulator";
 pub const SIMULATOR_WEBHOOK_SECRET: &str = "whsec_cohort_simulator";

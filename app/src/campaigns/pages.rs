@@ -494,6 +494,10 @@ pub fn DiscoverPage() -> impl IntoView {
                 </select>
                 <button type="submit" class="button primary">{c.search}</button>
             </form>
+            {move || {
+                let q = q();
+                (!q.trim().is_empty()).then(|| view! { <crate::courses::pages::CourseMatches query=q/> })
+            }}
             <Transition fallback=move || view! { <p class="muted">{t().loading}</p> }>
                 {move || Suspend::new(async move {
                     match results.await {

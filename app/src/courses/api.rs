@@ -192,8 +192,7 @@ pub async fn get_course_page(slug: String) -> Result<CoursePage, AppError> {
                         .find(|l| !progress.iter().any(|p| p.lesson == l.id && p.completed))
                         .map(|l| l.id.clone())
                 });
-            let window = chrono::Duration::from_std(state.settings.stripe.refund_window)
-                .unwrap_or_else(|_| chrono::Duration::days(7));
+            let window = state.settings.stripe.refund_period();
             let refundable_order = order
                 .as_ref()
                 .filter(|o| {
@@ -231,6 +230,7 @@ pub async fn get_course_page(slug: String) -> Result<CoursePage, AppError> {
                 certificate,
                 pending_order: order.as_ref().is_some_and(|o| o.state == "pending"),
                 refundable_order,
+                refund_days: state.settings.stripe.refund_days(),
             })
         }
         .await,

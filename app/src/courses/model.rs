@@ -302,6 +302,8 @@ pub struct CoursePage {
     pub pending_order: bool,
     /// A paid purchase the buyer may still refund (within the refund window).
     pub refundable_order: Option<String>,
+    /// How many days a buyer may refund a purchase themselves (`COHORT_REFUND_WINDOW`).
+    pub refund_days: u32,
     pub ratings: Ratings,
     pub reviews: Vec<Review>,
     /// The viewer may write (or edit) a review, and theirs if written.

@@ -10,7 +10,8 @@ use super::api::{
     RefundCourse, ReportReview, ReviewCourse,
 };
 use super::model::{
-    CoursePage, Gate, LessonOutline, LessonPage, MediaKind, QuestionKind, QuizQuestion, Standing,
+    CourseCard, CoursePage, Gate, LessonOutline, LessonPage, MediaKind, QuestionKind, QuizQuestion,
+    Standing,
 };
 use crate::campaigns::widgets::short_date;
 use crate::i18n::t;
@@ -61,29 +62,67 @@ pub fn CataloguePage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match list.await {
                         Ok(cards) if cards.is_empty() => view! { <p class="empty-state">{c.catalogue_empty}</p> }.into_any(),
-                        Ok(cards) => view! {
-                            <ul class="card-grid" role="list">
-                                {cards.into_iter().map(|card| {
-                                    let price = card.price.map(|p| Money::new(p, card.currency).to_string());
-                                    view! {
-                                        <li class="card course-card">
-                                            <h2><a href=format!("/courses/{}", card.slug)>{card.title.clone()}</a></h2>
-                                            <p class="muted">{card.creator_name.clone()}" · "{c.level(card.level)}" · "{card.lessons}" "{c.lessons_word}</p>
-                                            <p>{card.summary.clone()}</p>
-                                            <p class="course-ways">
-                                                {price.map(|p| view! { <span class="badge">{p}</span> })}
-                                                {card.campaign_title.clone().map(|t| view! { <span class="badge">{c.included_with}" "{t}</span> })}
-                                            </p>
-                                        </li>
-                                    }
-                                }).collect_view()}
-                            </ul>
-                        }.into_any(),
+                        Ok(cards) => view! { <CourseGrid cards/> }.into_any(),
                         Err(e) => view! { <p class="form-error" role="alert">{t().error(&e)}</p> }.into_any(),
                     }
                 })}
             </Suspense>
         </section>
+    }
+}
+
+/// Course cards, as the catalogue and discovery show them.
+#[component]
+pub fn CourseGrid(cards: Vec<CourseCard>) -> impl IntoView {
+    let c = t().course;
+    view! {
+        <ul class="card-grid" role="list">
+            {cards.into_iter().map(|card| {
+                let price = card.price.map(|p| Money::new(p, card.currency).to_string());
+                view! {
+                    <li class="card course-card">
+                        <h2><a href=format!("/courses/{}", card.slug)>{card.title.clone()}</a></h2>
+                        <p class="muted">{card.creator_name.clone()}" · "{c.level(card.level)}" · "{card.lessons}" "{c.lessons_word}</p>
+                        <p>{card.summary.clone()}</p>
+                        <p class="course-ways">
+                            {price.map(|p| view! { <span class="badge">{p}</span> })}
+                            {card.campaign_title.clone().map(|t| view! { <span class="badge">{c.included_with}" "{t}</span> })}
+                        </p>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+    }
+}
+
+/// The courses a discovery search matches (up to six), with a link to all of them; nothing at
+/// all when none match, so campaign results stay first.
+#[component]
+pub fn CourseMatches(query: String) -> impl IntoView {
+    let c = t().course;
+    let href = format!("/courses?q={}", crate::ui::url_encode(&query));
+    let list = Resource::new(move || query.clone(), |q| api::course_catalogue(Some(q)));
+    view! {
+        <Suspense fallback=|| ()>
+            {move || {
+                let href = href.clone();
+                Suspend::new(async move {
+                    let cards = list.await.unwrap_or_default();
+                    (!cards.is_empty()).then(|| {
+                        let more = cards.len() > 6;
+                        let cards: Vec<CourseCard> = cards.into_iter().take(6).collect();
+                        view! {
+                            <section class="campaign-row" aria-labelledby="course-matches-h">
+                                <h2 id="course-matches-h">{c.catalogue_title}
+                                    {more.then(|| view! { " " <a class="more" href=href.clone()>{c.see_all_courses}</a> })}
+                                </h2>
+                                <CourseGrid cards/>
+                            </section>
+                        }
+                    })
+                })
+            }}
+        </Suspense>
     }
 }
 
@@ -222,7 +261,7 @@ fn Cta(
                 {page.card.price.map(|p| view! {
                     <details class="gift">
                         <summary>{c.give_as_gift}</summary>
-                        <BuyForm course_id=page.card.id.clone() price=Money::new(p, page.card.currency).to_string() gift=true changed/>
+                        <BuyForm course_id=page.card.id.clone() price=Money::new(p, page.card.currency).to_string() gift=true refund_days=page.refund_days changed/>
                     </details>
                 })}
             }
@@ -237,7 +276,7 @@ fn Cta(
                     <p>{c.reward_of}" "<a href=format!("/c/{s}")>{page.card.campaign_title.clone().unwrap_or_default()}</a></p>
                 })}
                 {match (price, page.signed_in) {
-                    (Some(p), true) => view! { <BuyForm course_id=page.card.id.clone() price=p gift=false changed/> }.into_any(),
+                    (Some(p), true) => view! { <BuyForm course_id=page.card.id.clone() price=p gift=false refund_days=page.refund_days changed/> }.into_any(),
                     (Some(p), false) => view! {
                         <p><a class="button primary" href=format!("/login?next={}", crate::ui::url_encode(&here))>{c.log_in_to_buy}</a></p>
                         <p class="muted">{c.price}": "{p}</p>
@@ -256,9 +295,13 @@ fn BuyForm(
     course_id: String,
     price: String,
     gift: bool,
+    refund_days: u32,
     changed: RwSignal<usize>,
 ) -> impl IntoView {
     let c = t().course;
+    let refund_note = c
+        .refund_window_note
+        .replace("{days}", &refund_days.to_string());
     let buy = ServerAction::<BuyCourse>::new();
     Effect::new(move |_| match buy.value().get() {
         Some(Ok(Some(url))) => go_to(&url),
@@ -284,7 +327,7 @@ fn BuyForm(
             </div>
             <FormError error=error_of(buy.value())/>
             <SubmitButton label=if gift { c.buy_gift } else { c.buy } pending=buy.pending()/>
-            <p class="muted">{c.price}": "{price}" · "{c.refund_window_note}</p>
+            <p class="muted">{c.price}": "{price}" · "{refund_note}</p>
         </ActionForm>
     }
 }

@@ -295,8 +295,7 @@ pub async fn refund(state: &AppState, o: &OrderRow, self_service: bool) -> AppRe
         )));
     }
     if self_service {
-        let window = Duration::from_std(state.settings.stripe.refund_window)
-            .unwrap_or_else(|_| Duration::days(7));
+        let window = state.settings.stripe.refund_period();
         if o.paid_at.is_none_or(|at| Utc::now() - at > window) {
             return Err(AppError::Invalid(crate::error::Problem::Pledge(
                 PledgeProblem::RefundWindowClosed,

@@ -69,19 +69,41 @@ pub async fn course_by_slug(db: &Db, slug: &str) -> AppResult<Option<CourseRow>>
 }
 
 /// Published courses, newest first; `query` narrows by title, summary or tag.
+/// Published courses, newest first; with a query, only those it matches (typos, plurals and
+/// Chinese included: the same fuzzy check as campaign search), best match first. Courses are
+/// few next to campaigns, so the ranking runs over the newest `SCAN` of them in memory.
 pub async fn catalogue(db: &Db, query: Option<&str>, limit: usize) -> AppResult<Vec<CourseRow>> {
+    const SCAN: usize = 2_000;
     let q = query.map(|q| q.trim().to_lowercase()).unwrap_or_default();
-    Ok(db
+    let n = if q.is_empty() { limit } else { SCAN };
+    let rows: Vec<CourseRow> = db
         .rows(
             &format!(
-                "SELECT {COURSE_FIELDS} FROM course WHERE state = 'published' AND ($q = '' OR
-                    string::contains(string::lowercase(title), $q)
-                    OR string::contains(string::lowercase(summary), $q) OR $q IN tags)
+                "SELECT {COURSE_FIELDS} FROM course WHERE state = 'published'
                  ORDER BY published_at DESC LIMIT $n"
             ),
-            vars!("q" => q, "n" => limit),
+            vars!("n" => n),
         )
-        .await?)
+        .await?;
+    if q.is_empty() {
+        return Ok(rows);
+    }
+    let mut ranked: Vec<(f64, CourseRow)> = rows
+        .into_iter()
+        .filter_map(|c| {
+            let text = format!(
+                "{} {} {} {}",
+                c.title,
+                c.summary,
+                c.tags.join(" "),
+                c.creator_name
+            )
+            .to_lowercase();
+            crate::campaigns::fuzzy::relevance(&q, &text).map(|score| (score, c))
+        })
+        .collect();
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+    Ok(ranked.into_iter().take(limit).map(|(_, c)| c).collect())
 }
 
 pub async fn of_creator(db: &Db, creator: &str) -> AppResult<Vec<CourseRow>> {

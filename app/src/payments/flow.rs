@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use chrono::{Duration, Utc};
 
-use super::ledger::{charge_legs, refund_legs, TxKind};
+use super::ledger::{charge_legs, milestone_refund_legs, refund_legs, TxKind};
 use super::model::PledgeProblem;
 use super::rules::{PledgeEvent, PledgeState};
 use super::store::{self, problem, LedgerEntry, Move, NewPledge, PledgeRow};
@@ -390,8 +390,7 @@ pub async fn refund(
         .await?
         .ok_or(AppError::NotFound)?;
     if by == Refunder::Backer {
-        let window = Duration::from_std(state.settings.stripe.refund_window)
-            .unwrap_or_else(|_| Duration::days(7));
+        let window = state.settings.stripe.refund_period();
         let in_window = p.paid_at.is_some_and(|at| Utc::now() - at <= window);
         // All-or-nothing pledges are charged at the end, for a reward the creator now owes;
         // they are refunded by the creator or an admin.
@@ -413,12 +412,17 @@ pub async fn refund(
         )
         .await
         .map_err(unavailable)?;
-    let escrow = terms.mode == CampaignMode::Milestone;
+    let legs = if terms.mode == CampaignMode::Milestone {
+        let (held, _) = super::milestones::ssr::escrow(state, &p.campaign).await?;
+        milestone_refund_legs(&p.campaign, p.paid, p.platform_fee, r.amount, held)
+    } else {
+        refund_legs(&p.campaign, p.paid, p.platform_fee, r.amount, false)
+    };
     let entry = LedgerEntry {
         kind: TxKind::Refund,
         source: format!("refund:{}", r.id),
         memo: format!("pledge {} ({by:?})", p.id),
-        legs: refund_legs(&p.campaign, p.paid, p.platform_fee, r.amount, escrow),
+        legs,
     };
     if p.refunded + r.amount >= p.paid {
         let mut m = Move::new(PledgeEvent::RefundedInFull)

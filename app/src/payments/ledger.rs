@@ -135,6 +135,29 @@ fn refund_legs_from(holder: Account, paid: i64, platform_fee: i64, refund: i64) 
     ]
 }
 
+/// A refund on a milestone campaign, some of whose money may already be released: the share
+/// that is not the platform's fee comes out of what the escrow still `held` first, and only the
+/// rest out of the creator's released share, so the escrow never goes below zero.
+pub fn milestone_refund_legs(
+    campaign: &str,
+    paid: i64,
+    platform_fee: i64,
+    refund: i64,
+    held: i64,
+) -> Vec<Leg> {
+    let mut legs = refund_legs_from(Account::Escrow(campaign.into()), paid, platform_fee, refund);
+    let owed = -legs[2].amount;
+    let from_escrow = owed.min(held.max(0));
+    legs[2].amount = -from_escrow;
+    if owed > from_escrow {
+        legs.push(leg(
+            Account::Creator(campaign.into()),
+            -(owed - from_escrow),
+        ));
+    }
+    legs
+}
+
 /// A milestone stage released: held money becomes the creator's.
 pub fn release_legs(campaign: &str, amount: i64) -> Vec<Leg> {
     vec![
@@ -216,6 +239,37 @@ mod tests {
             fee_back -= refund_legs("c", 10_000, 500, 3_333, false)[1].amount;
         }
         assert!(fee_back <= 500);
+    }
+
+    #[test]
+    fn milestone_refunds_draw_on_escrow_first_and_never_below_zero() {
+        let c = "c1";
+        let escrow = |legs: &[Leg]| -> i64 {
+            legs.iter()
+                .filter(|l| l.account == "escrow:c1")
+                .map(|l| l.amount)
+                .sum()
+        };
+        let creator = |legs: &[Leg]| -> i64 {
+            legs.iter()
+                .filter(|l| l.account == "creator:c1")
+                .map(|l| l.amount)
+                .sum()
+        };
+        // Plenty held: all of it from escrow, exactly like a plain refund.
+        let plenty = milestone_refund_legs(c, 10_000, 500, 10_000, 50_000);
+        assert!(balanced(&plenty));
+        assert_eq!(plenty, refund_legs(c, 10_000, 500, 10_000, true));
+        // Only 3 000 left in escrow: 3 000 from it, the other 6 500 from the creator's share.
+        let short = milestone_refund_legs(c, 10_000, 500, 10_000, 3_000);
+        assert!(balanced(&short));
+        assert_eq!((escrow(&short), creator(&short)), (-3_000, -6_500));
+        // Everything released (or a negative balance from before): nothing from escrow.
+        for held in [0, -200] {
+            let none = milestone_refund_legs(c, 10_000, 500, 4_000, held);
+            assert!(balanced(&none));
+            assert_eq!(escrow(&none), 0);
+        }
     }
 
     #[test]

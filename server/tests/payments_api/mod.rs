@@ -872,6 +872,24 @@ async fn milestone_money_is_held_released_by_stage_and_refunded_when_backers_obj
         .await
         .unwrap();
     assert_eq!(r.stages, 0);
+
+    // A creator refund after a release comes out of the creator's released share: the escrow,
+    // already empty, never goes below zero.
+    let small_pledge = pledge_of(&app, "small", &c).await;
+    let remaining = small_pledge.paid - small_pledge.refunded;
+    assert!(remaining > 0);
+    app::payments::flow::refund(
+        &app.state,
+        &small_pledge,
+        None,
+        app::payments::flow::Refunder::Creator,
+    )
+    .await
+    .unwrap();
+    let after_refund = assert_ledger_consistent(&app, &c).await;
+    assert_eq!(after_refund.held, 0, "the escrow never goes below zero");
+    assert_eq!(after_refund.refunded, s.refunded + remaining);
+    assert!(after_refund.to_creator < s.to_creator);
 }
 
 #[tokio::test]
