@@ -31,7 +31,7 @@ install_wasm_bindgen() {
   wbg="$(wasm_bindgen_version)"
   if ! wasm-bindgen --version 2>/dev/null | grep -q "$wbg"; then
     step "installing wasm-bindgen-cli $wbg"
-    cargo install wasm-bindgen-cli --version "$wbg" --root "$TOOLS"
+    CARGO_TARGET_DIR="$COHORT_CACHE/tools-build" cargo install wasm-bindgen-cli --version "$wbg" --root "$TOOLS"
   fi
 }
 

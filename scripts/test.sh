@@ -31,7 +31,10 @@ finish() {
   fi
 }
 
-install_browser() {
+# Chromium for the browser tests and a Chinese font for share images, in one apt run (two at
+# once would fight over dpkg's lock).
+install_system_packages() {
+  install_cjk_font
   if [ -x /usr/bin/chromium ]; then return 0; fi
   local sudo=""
   if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
@@ -55,11 +58,9 @@ cargo fmt --all -- --check
 
 install_rust_target
 install_npm_packages
-background browser install_browser
+background apt install_system_packages
 background clippy lint
 background wasm install_wasm_tools_and_build
-install_cjk_font
-
 build_server
 
 # One invocation for both crates: testing `app` on its own would unify dependency features
@@ -74,7 +75,7 @@ RUST_MIN_STACK=16777216 timeout --signal=KILL 1500 \
 
 finish clippy || tests_ok=0
 finish wasm
-finish browser
+finish apt
 
 step "end-to-end tests in headless Chromium"
 PORT="${E2E_PORT:-3217}"
