@@ -8,9 +8,11 @@
 pub mod bench_media;
 pub mod bench_payments;
 pub mod bench_seed;
+pub mod certificate;
 pub mod cli;
 pub mod jobs;
 pub mod og;
+pub mod raster;
 pub mod routes;
 pub mod seed;
 pub mod seed_campaigns;

@@ -1,10 +1,7 @@
-//! The Open Graph share card: an SVG laid out here and rendered to a 1200×630 PNG by resvg with
-//! the machine's own fonts (DejaVu for Latin text, any installed CJK font for Chinese). Nothing is
-//! fetched at run time; without fonts the card still renders, just without text.
+//! The Open Graph share card: an SVG laid out here and rendered to a 1200×630 PNG (see
+//! `raster` for the fonts and the rendering).
 
-use std::sync::{Arc, LazyLock};
-
-use resvg::{tiny_skia, usvg};
+use crate::raster::{svg_to_png, wrap, xml_escape, RenderError, FONT_STACK};
 
 pub const WIDTH: u32 = 1200;
 pub const HEIGHT: u32 = 630;
@@ -22,107 +19,6 @@ pub struct OgCard<'a> {
     pub backers: u64,
     /// Short label, e.g. "Live · 12 days left".
     pub status: &'a str,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum OgError {
-    #[error("building the card: {0}")]
-    Svg(#[from] usvg::Error),
-    #[error("allocating the image")]
-    Pixmap,
-    #[error("encoding PNG: {0}")]
-    Png(String),
-}
-
-/// Loaded once: scanning the font directories takes tens of milliseconds.
-static FONTS: LazyLock<Arc<usvg::fontdb::Database>> = LazyLock::new(|| {
-    let mut db = usvg::fontdb::Database::new();
-    db.load_system_fonts();
-    tracing::info!(faces = db.len(), "fonts loaded for share images");
-    Arc::new(db)
-});
-
-const FONT_STACK: &str = "'DejaVu Sans', 'Noto Sans CJK SC', 'WenQuanYi Zen Hei', 'WenQuanYi Micro Hei', 'Droid Sans Fallback', 'Liberation Sans', sans-serif";
-
-pub fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // Control characters are not allowed in XML at all.
-            c if (c as u32) < 0x20 && c != '\n' && c != '\t' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Width of a character in "narrow" units: CJK and other wide characters count double.
-fn units(c: char) -> usize {
-    if (c as u32) >= 0x1100 {
-        2
-    } else {
-        1
-    }
-}
-
-/// Breaks `text` into at most `max_lines` lines of about `line_units` units, on spaces where
-/// there are any (CJK text breaks anywhere), with an ellipsis when it had to cut.
-pub fn wrap(text: &str, line_units: usize, max_lines: usize) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
-    let mut line = String::new();
-    let mut width = 0;
-    let mut cut = false;
-    for word in text.split_whitespace() {
-        let pieces: Vec<String> = if word.chars().any(|c| units(c) == 2) {
-            word.chars().map(String::from).collect()
-        } else {
-            vec![word.to_string()]
-        };
-        for (i, piece) in pieces.iter().enumerate() {
-            let w: usize = piece.chars().map(units).sum();
-            let space = usize::from(!line.is_empty() && i == 0);
-            if width + space + w > line_units && !line.is_empty() {
-                lines.push(std::mem::take(&mut line));
-                width = 0;
-                if lines.len() == max_lines {
-                    cut = true;
-                    break;
-                }
-            }
-            if !line.is_empty() && i == 0 {
-                line.push(' ');
-                width += 1;
-            }
-            // A single word longer than a line is cut hard.
-            for c in piece.chars() {
-                if width + units(c) > line_units {
-                    cut = true;
-                    break;
-                }
-                line.push(c);
-                width += units(c);
-            }
-        }
-        if lines.len() == max_lines {
-            cut = true;
-            break;
-        }
-    }
-    if !line.is_empty() && lines.len() < max_lines {
-        lines.push(line);
-    }
-    if cut {
-        if let Some(last) = lines.last_mut() {
-            while last.chars().map(units).sum::<usize>() + 1 > line_units && last.pop().is_some() {}
-            last.push('…');
-        }
-    }
-    lines
 }
 
 fn svg(card: &OgCard) -> String {
@@ -161,16 +57,8 @@ fn svg(card: &OgCard) -> String {
 }
 
 /// Renders the card. Pure CPU work (tens of milliseconds): call it off the async workers.
-pub fn render_png(card: &OgCard) -> Result<Vec<u8>, OgError> {
-    let options = usvg::Options {
-        fontdb: FONTS.clone(),
-        font_family: "DejaVu Sans".into(),
-        ..usvg::Options::default()
-    };
-    let tree = usvg::Tree::from_str(&svg(card), &options)?;
-    let mut pixmap = tiny_skia::Pixmap::new(WIDTH, HEIGHT).ok_or(OgError::Pixmap)?;
-    resvg::render(&tree, tiny_skia::Transform::default(), &mut pixmap.as_mut());
-    pixmap.encode_png().map_err(|e| OgError::Png(e.to_string()))
+pub fn render_png(card: &OgCard) -> Result<Vec<u8>, RenderError> {
+    svg_to_png(&svg(card), WIDTH, HEIGHT)
 }
 
 #[cfg(test)]
@@ -207,26 +95,6 @@ mod tests {
             let size = imagesize::blob_size(&png).unwrap();
             assert_eq!((size.width, size.height), (1200, 630), "{title}");
         }
-    }
-
-    #[test]
-    fn text_is_escaped_for_xml() {
-        assert_eq!(
-            xml_escape(r#"<a href="x">&'"#),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&apos;"
-        );
-        assert_eq!(xml_escape("bell\u{7}"), "bell");
-    }
-
-    #[test]
-    fn long_titles_wrap_and_end_with_an_ellipsis() {
-        let lines = wrap("one two three four five six seven eight nine ten", 10, 2);
-        assert_eq!(lines.len(), 2);
-        assert!(lines[1].ends_with('…'), "{lines:?}");
-        assert!(lines.iter().all(|l| l.chars().count() <= 10), "{lines:?}");
-        let zh = wrap("机器学习入门课程从零开始", 8, 2);
-        assert_eq!(zh, vec!["机器学习", "入门课…"]);
-        assert_eq!(wrap("Short", 30, 3), vec!["Short"]);
     }
 
     /// `cargo test -p server --lib og::tests::sample -- --ignored` writes a sample to look at.

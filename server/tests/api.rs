@@ -6,6 +6,7 @@
 #![recursion_limit = "512"]
 
 mod campaign_api;
+mod certificate_download;
 mod courses_api;
 mod courses_media;
 mod payments_api;

@@ -4,6 +4,7 @@
 pub mod cache;
 pub mod config;
 pub mod db;
+pub mod highlight;
 pub mod mail;
 pub mod markdown;
 pub mod migrations;

@@ -14,7 +14,7 @@ use super::model::{
     Standing,
 };
 use crate::campaigns::widgets::short_date;
-use crate::i18n::t;
+use crate::i18n::{t, use_lang};
 use crate::money::Money;
 use crate::ui::{error_of, CsrfField, FormError, SubmitButton};
 
@@ -725,6 +725,7 @@ fn MultiChoice(name: String, choices: Vec<String>) -> impl IntoView {
 #[component]
 pub fn CertificatePage() -> impl IntoView {
     let c = t().course;
+    let lang = use_lang().tag();
     let params = use_params_map();
     let code = move || params.with(|p| p.get("code")).unwrap_or_default();
     let data = Resource::new(code, api::get_certificate);
@@ -742,7 +743,12 @@ pub fn CertificatePage() -> impl IntoView {
                             <p>{c.taught_by}" "{cert.creator_name.clone()}" · "{cert.lessons}" "{c.lessons_word}</p>
                             <p class="muted">{c.issued}" "{short_date(cert.issued_at)}</p>
                             <p class="muted cert-code">{c.verify_code}" "<code>{cert.code.clone()}</code></p>
-                            <p class="no-print"><button type="button" class="button" on:click=move |_| print_page()>{c.print}</button></p>
+                            <p class="no-print cert-actions">
+                                <button type="button" class="button" on:click=move |_| print_page()>{c.print}</button>
+                                <a class="button" rel="external"
+                                    href=format!("/certificates/{}/certificate.png?lang={}", cert.code, lang)
+                                    download=format!("cohort-certificate-{}.png", cert.code)>{c.download_certificate}</a>
+                            </p>
                         </article>
                     }.into_any(),
                     Err(_) => view! { <crate::ui::NotFound/> }.into_any(),

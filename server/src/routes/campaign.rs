@@ -16,6 +16,7 @@ use axum::Extension;
 use tower_sessions::Session;
 
 use crate::og::{render_png, OgCard};
+use crate::raster::{png_response, render_off_workers};
 
 pub const COVER_MAX_BYTES: usize = 5 * 1024 * 1024;
 
@@ -97,8 +98,7 @@ pub async fn og_image(State(state): State<AppState>, Path(slug): Path<String>) -
     );
     let pct = percent(row.pledged_money(), row.goal_money());
     let (title, backers) = (row.title.clone(), row.backers);
-    // Rendering is CPU work; keep it off the async workers.
-    let png = tokio::task::spawn_blocking(move || {
+    let png = render_off_workers(move || {
         render_png(&OgCard {
             title: &title,
             creator: &creator,
@@ -108,22 +108,11 @@ pub async fn og_image(State(state): State<AppState>, Path(slug): Path<String>) -
             backers,
             status: &status,
         })
-        .map_err(|e| e.to_string())
     })
-    .await
-    .unwrap_or_else(|e| Err(e.to_string()));
-    match png {
-        Ok(bytes) => (
-            [
-                (header::CONTENT_TYPE, "image/png"),
-                (header::CACHE_CONTROL, "public, max-age=600"),
-            ],
-            bytes,
-        )
-            .into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "OG image failed");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
-    }
+    .await;
+    png_response(
+        png,
+        "share card",
+        &[(header::CACHE_CONTROL, "public, max-age=600".into())],
+    )
 }

@@ -3,6 +3,7 @@
 
 mod account;
 mod campaign;
+mod certificate;
 mod media;
 mod meta;
 mod oidc;
@@ -39,6 +40,10 @@ pub fn plain_routes(state: &AppState) -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(campaign::COVER_MAX_BYTES * 2)),
         )
         .route("/c/{slug}/og.png", get(campaign::og_image))
+        .route(
+            "/certificates/{code}/certificate.png",
+            get(certificate::certificate_png),
+        )
         .route("/webhooks/stripe", post(payments::stripe_webhook))
         .route("/campaigns/{id}/backers.csv", get(payments::backers_csv))
         // Lesson files are not under a ServeDir: every request passes the entitlement check.

@@ -24,7 +24,7 @@ async fn post(who: &TestApp, name: &str, fields: &[(&str, &str)]) -> reqwest::Re
     who.call(name, &form).await
 }
 
-async fn ok_json(who: &TestApp, name: &str, fields: &[(&str, &str)]) -> Value {
+pub async fn ok_json(who: &TestApp, name: &str, fields: &[(&str, &str)]) -> Value {
     let res = post(who, name, fields).await;
     let status = res.status();
     let body = res.text().await.unwrap();
@@ -32,19 +32,19 @@ async fn ok_json(who: &TestApp, name: &str, fields: &[(&str, &str)]) -> Value {
     serde_json::from_str(&body).unwrap_or(Value::Null)
 }
 
-struct Course {
-    id: String,
-    slug: String,
-    preview: String,
-    paid: String,
-    later: String,
+pub struct Course {
+    pub id: String,
+    pub slug: String,
+    pub preview: String,
+    pub paid: String,
+    pub later: String,
     file: String,
     campaign: String,
 }
 
 /// A flexible live campaign whose backers get a published course of three lessons: a free
 /// preview, a paid one with audio and a quiz, and one that opens next week. Also sold for $20.
-async fn course_of_campaign(app: &TestApp, creator_handle: &str) -> (TestApp, Course) {
+pub async fn course_of_campaign(app: &TestApp, creator_handle: &str) -> (TestApp, Course) {
     let slug = format!("{creator_handle}-camp").replace('_', "-");
     let (creator, campaign) =
         live_campaign_from(app, creator_handle, draft(&slug, "flexible", "50")).await;
@@ -147,7 +147,7 @@ async fn course_of_campaign(app: &TestApp, creator_handle: &str) -> (TestApp, Co
 }
 
 /// Buys the course through the simulator's Checkout with `card` and waits for the webhook.
-async fn buy(app: &TestApp, who: &TestApp, c: &Course) {
+pub async fn buy(app: &TestApp, who: &TestApp, c: &Course) {
     let url = ok_json(who, "buy_course", &[("course_id", &c.id)]).await;
     let (status, _) = pay(who, url.as_str().unwrap(), "4242424242424242").await;
     assert_eq!(status, 200);
