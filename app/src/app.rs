@@ -95,6 +95,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/outbox") view=OutboxPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/payments") view=crate::payments::reconcile::ReconciliationPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/review") view=ReviewPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/reports") view=crate::admin::reports::page::ReportsPage ssr=SsrMode::Async/>
                     <Route path=path!("/discover") view=DiscoverPage ssr=SsrMode::Async/>
                     <Route path=path!("/c/:slug") view=CampaignPage ssr=SsrMode::Async/>
                     <Route path=path!("/c/:slug/pledge") view=PledgePage ssr=SsrMode::Async/>

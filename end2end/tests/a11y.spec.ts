@@ -82,3 +82,13 @@ test('axe: a ledger page with its refund tools and survey, and the payment check
   await expectNoSeriousViolations(admin, '/admin/payments');
   await context.close();
 });
+
+test('axe: the report queue', async ({ browser }) => {
+  const context = await browser.newContext();
+  const admin = await context.newPage();
+  await logIn(admin, ADMIN.email, ADMIN.password);
+  await gotoReady(admin, '/admin/reports');
+  await expect(admin.getByRole('heading', { name: 'Reports', level: 1 })).toBeVisible();
+  await expectNoSeriousViolations(admin, '/admin/reports');
+  await context.close();
+});

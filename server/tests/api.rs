@@ -9,6 +9,7 @@ mod campaign_api;
 mod certificate_download;
 mod courses_api;
 mod courses_media;
+mod moderation_api;
 mod payments_api;
 mod stripe_sim_api;
 mod support;

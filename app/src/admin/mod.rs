@@ -1,4 +1,7 @@
-//! Admin tools. For now: the mail outbox (every message Cohort sent or stored).
+//! Admin tools: the mail outbox (every message Cohort sent or stored) here, and the moderation
+//! queue for reports in `reports`.
+
+pub mod reports;
 
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -13,6 +13,7 @@ use crate::i18n::{t, use_lang, Lang};
 #[component]
 pub fn Header() -> impl IntoView {
     let s = t();
+    let reports_nav = crate::admin::reports::text::text().nav;
     let session = use_session();
     let logout = ServerAction::<LogOut>::new();
     session.refresh_after(move || logout.version().get());
@@ -43,6 +44,7 @@ pub fn Header() -> impl IntoView {
                                 {is_creator.then(|| view! { <a href="/campaigns">{s.campaign.my_campaigns}</a> })}
                                 {is_creator.then(|| view! { <a href="/studio/courses">{s.course.nav_studio}</a> })}
                                 {is_admin.then(|| view! { <a href="/admin/review">{s.campaign.review_title}</a> })}
+                                {is_admin.then(|| view! { <a href="/admin/reports">{reports_nav}</a> })}
                                 {is_admin.then(|| view! { <a href="/admin/outbox">{s.nav_outbox}</a> })}
                                 {is_admin.then(|| view! { <a href="/admin/payments">{s.pay.nav_recon}</a> })}
                                 <ActionForm action=logout>
