@@ -7,6 +7,7 @@
 
 mod campaign_api;
 mod courses_api;
+mod courses_assessment;
 mod courses_media;
 mod payments_api;
 mod stripe_sim_api;

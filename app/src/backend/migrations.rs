@@ -28,6 +28,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         include_str!("migrations/0004_payments.surql"),
     ),
     (5, "courses", include_str!("migrations/0005_courses.surql")),
+    (
+        7,
+        "course_assessment",
+        include_str!("migrations/0007_course_assessment.surql"),
+    ),
 ];
 
 #[derive(serde::Deserialize)]
