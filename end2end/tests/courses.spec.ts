@@ -138,6 +138,17 @@ test('a backer of a funded campaign learns, passes the quiz and earns a verifiab
   await expect(anyone.locator('.rating-average')).toContainText('4.0 / 5');
 });
 
+test('the demo course marks its optional lesson and its final assessment in the syllabus', async ({ page }) => {
+  await gotoReady(page, '/courses/sql-for-analysts');
+  const optional = page.locator('.syllabus-item', { has: page.locator('.optional-badge') });
+  await expect(optional).toHaveCount(1);
+  await expect(optional).toContainText('Window functions');
+  await expect(optional).toContainText('Optional');
+  const exam = page.locator('.syllabus-item', { has: page.locator('.final-badge') });
+  await expect(exam).toHaveCount(1);
+  await expect(exam.locator('.final-badge')).toHaveText('Final assessment');
+});
+
 // FIXME (known bug, see the stop note of 2026-12-02): in about half of full-suite runs the buyer is
 // not enrolled after paying (no pending order left either); the integration test of the same
 // purchase (courses_api) passes every time. Kept here, marked, until the cause is found.

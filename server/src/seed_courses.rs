@@ -1,6 +1,7 @@
 //! Demo courses: "SQL for Analysts", the reward of Lin Wei's flexible campaign (its paid demo
 //! backers are learners at once) and also sold on its own, with a free preview, an audio lesson,
-//! quizzes and a lesson that opens next week; and a short Chinese mechanics course.
+//! quizzes, an optional lesson that opens next week and a final assessment; and a short Chinese
+//! mechanics course.
 
 use app::backend::AppState;
 use app::courses::model::{CourseState, Level, MediaInfo, MediaKind};
@@ -17,24 +18,39 @@ struct DemoLesson {
     audio_seconds: Option<u32>,
     quiz: &'static str,
     opens_in_days: Option<i64>,
+    /// Not needed for the certificate.
+    optional: bool,
+    /// The course's final assessment.
+    final_exam: bool,
 }
 
 const SQL_LESSONS: &[(&str, &[DemoLesson])] = &[
     ("Foundations", &[
-        DemoLesson { title: "Why SQL still wins", preview: true, audio_seconds: None, opens_in_days: None,
+        DemoLesson { title: "Why SQL still wins", preview: true, audio_seconds: None, opens_in_days: None, optional: false, final_exam: false,
             body: "## What you will learn\n\nIn twelve lessons you go from your first `SELECT` to window functions, on real datasets.\n\n```sql\nSELECT city, count(*) AS orders\nFROM orders\nGROUP BY city\nORDER BY orders DESC;\n```\n\nThis lesson is a **free preview**: anyone can read it.",
             quiz: "Which clause picks the columns you get back?\n* SELECT\n- FROM\n- ORDER BY\n? SELECT lists the columns; FROM names the tables." },
-        DemoLesson { title: "Reading a table: SELECT and WHERE", preview: false, audio_seconds: Some(40), opens_in_days: None,
+        DemoLesson { title: "Reading a table: SELECT and WHERE", preview: false, audio_seconds: Some(40), opens_in_days: None, optional: false, final_exam: false,
             body: "Listen to the walkthrough, then try the queries yourself.\n\n- `WHERE` keeps the rows that match\n- `AND` / `OR` combine conditions\n- `IS NULL` finds missing values",
             quiz: "Which rows does WHERE keep?\n* The rows where the condition is true\n- Every row, sorted\n- Only the first row\n? Rows where the condition is false or NULL are dropped.\n\nWhich finds missing values?\n* IS NULL\n- = NULL\n? Comparing with = NULL is never true; use IS NULL." },
     ]),
     ("Aggregates", &[
-        DemoLesson { title: "GROUP BY without tears", preview: false, audio_seconds: None, opens_in_days: None,
+        DemoLesson { title: "GROUP BY without tears", preview: false, audio_seconds: None, opens_in_days: None, optional: false, final_exam: false,
             body: "Grouping collapses rows that share a key into one row per key. Every selected column is either in the `GROUP BY` or inside an aggregate.",
             quiz: "Which are aggregate functions?\n* COUNT\n* SUM\n- WHERE\n- LIKE\n? COUNT and SUM summarise a group; WHERE and LIKE filter rows.\n\nName the clause that filters groups after aggregation.\n= HAVING\n? WHERE filters rows before grouping, HAVING filters groups after." },
         DemoLesson { title: "Window functions", preview: false, audio_seconds: None, opens_in_days: Some(7),
-            body: "Running totals, ranks and moving averages without collapsing rows. Opens next week.",
+            optional: true, final_exam: false,
+            body: "Running totals, ranks and moving averages without collapsing rows. Opens next week: a bonus, not needed for the certificate.",
             quiz: "" },
+    ]),
+    ("Final assessment", &[
+        DemoLesson { title: "Final assessment", preview: false, audio_seconds: None, opens_in_days: None,
+            optional: false, final_exam: true,
+            body: "Five questions across the course. It opens once every required lesson is done; pass it (70%) to earn your certificate, which shows your score.",
+            quiz: "Which clause picks the columns you get back?\n* SELECT\n- WHERE\n- GROUP BY\n? SELECT lists the columns.\n\n\
+                Which finds rows with a missing email?\n* WHERE email IS NULL\n- WHERE email = NULL\n? Nothing equals NULL; IS NULL tests for it.\n\n\
+                Which are aggregate functions?\n* COUNT\n* AVG\n- LIKE\n? COUNT and AVG summarise a group.\n\n\
+                Name the clause that filters groups after aggregation.\n= HAVING\n? WHERE filters rows, HAVING filters groups.\n\n\
+                Every selected column must be in the GROUP BY or inside…\n* an aggregate\n- an ORDER BY\n- a subquery\n? Otherwise the group has no single value to show." },
     ]),
 ];
 
@@ -155,6 +171,8 @@ async fn course(state: &AppState, d: DemoCourse<'_>) -> Result<(), AppError> {
                     version_note: None,
                     questions: &questions,
                     pass_mark: 70,
+                    optional: l.optional,
+                    final_assessment: l.final_exam,
                 },
             )
             .await?;
@@ -184,9 +202,9 @@ async fn course(state: &AppState, d: DemoCourse<'_>) -> Result<(), AppError> {
 }
 
 const MECHANICS: &[(&str, &[DemoLesson])] = &[("牛顿定律", &[
-    DemoLesson { title: "第一讲：惯性与参考系", preview: true, audio_seconds: None, opens_in_days: None,
+    DemoLesson { title: "第一讲：惯性与参考系", preview: true, audio_seconds: None, opens_in_days: None, optional: false, final_exam: false,
         body: "物体在不受外力时保持静止或匀速直线运动。本讲免费试看。", quiz: "" },
-    DemoLesson { title: "第二讲：F = ma", preview: false, audio_seconds: None, opens_in_days: None,
+    DemoLesson { title: "第二讲：F = ma", preview: false, audio_seconds: None, opens_in_days: None, optional: false, final_exam: false,
         body: "力、质量与加速度的关系，以及如何画受力分析图。",
         quiz: "质量为 2 kg 的物体受 4 N 合力，加速度是多少（m/s²）？\n= 2\n? a = F / m = 4 / 2 = 2。" },
 ])];

@@ -8,6 +8,7 @@
 mod campaign_api;
 mod certificate_download;
 mod courses_api;
+mod courses_assessment;
 mod courses_media;
 mod moderation_api;
 mod payments_api;

@@ -29,6 +29,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
     ),
     (5, "courses", include_str!("migrations/0005_courses.surql")),
     (
+        7,
+        "course_assessment",
+        include_str!("migrations/0007_course_assessment.surql"),
+    ),
+    (
         8,
         "moderation",
         include_str!("migrations/0008_moderation.surql"),

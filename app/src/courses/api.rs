@@ -10,10 +10,11 @@ use crate::error::AppError;
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {
     use super::super::access;
+    use super::super::assessment;
     use super::super::model::{
         CourseCard, CourseProblem, Gate, LessonContent, LessonOutline, LessonProgress, Standing,
     };
-    use super::super::rules::{self, LessonStatus};
+    use super::super::rules;
     use super::super::store::{self, problem, BestScore, CourseRow, LessonRow, ProgressRow};
     use crate::accounts::model::Viewer;
     use crate::backend::AppState;
@@ -47,6 +48,8 @@ pub(crate) mod ssr {
             opens_at: l.opens_at,
             has_media: l.media.is_some(),
             has_quiz: !l.questions.is_empty(),
+            optional: l.optional,
+            final_assessment: l.final_assessment,
             completed: mine.is_some_and(|p| p.completed),
             percent: mine.map_or(0, |p| p.percent),
         }
@@ -95,8 +98,9 @@ pub(crate) mod ssr {
         }
     }
 
-    /// Issues the certificate once every lesson is completed and every quiz passed. Answers its
-    /// code when the course is complete.
+    /// Issues the certificate once every required lesson is done and the final assessment (if
+    /// the course has one) passed; its best score is frozen on the certificate. Answers the
+    /// certificate's code when the course is complete.
     pub async fn certify_if_complete(
         state: &AppState,
         viewer: &Viewer,
@@ -105,26 +109,25 @@ pub(crate) mod ssr {
         let lessons = store::lessons(&state.db, course).await?;
         let progress = store::progress_of(&state.db, &course.id, &viewer.id).await?;
         let best = store::best_scores(&state.db, &course.id, &viewer.id).await?;
-        let statuses: Vec<LessonStatus> = lessons
-            .iter()
-            .map(|l| {
-                let p = lesson_progress(l, &progress, &best);
-                LessonStatus {
-                    completed: p.completed,
-                    has_quiz: !l.questions.is_empty(),
-                    quiz_passed: p.passed,
-                }
-            })
-            .collect();
+        let statuses = assessment::statuses(&lessons, &progress, &best);
         if !rules::course_complete(&statuses) {
             return Ok(None);
         }
+        let final_score = lessons
+            .iter()
+            .find(|l| l.final_assessment && !l.questions.is_empty())
+            .and_then(|l| best.iter().find(|b| b.lesson == l.id))
+            .map(|b| b.best);
+        let required = statuses.iter().filter(|s| s.required()).count();
         let code = store::issue_certificate(
             &state.db,
             course,
             &viewer.id,
-            viewer.display_name.as_str(),
-            lessons.len() as u32,
+            store::Issue {
+                learner_name: viewer.display_name.as_str(),
+                lessons: required as u32,
+                final_score,
+            },
         )
         .await?;
         state
@@ -139,8 +142,9 @@ pub(crate) mod ssr {
         Ok(Some(code))
     }
 
-    pub fn now_percent(lessons: usize, progress: &[ProgressRow]) -> u32 {
-        rules::percent(progress.iter().filter(|p| p.completed).count(), lessons)
+    /// The learner's share of the course's required lessons completed.
+    pub fn now_percent(lessons: &[LessonRow], progress: &[ProgressRow], best: &[BestScore]) -> u32 {
+        rules::course_percent(&assessment::statuses(lessons, progress, best))
     }
 }
 
@@ -173,13 +177,14 @@ pub async fn get_course_page(slug: String) -> Result<CoursePage, AppError> {
             let (course, standing) =
                 access::visible_course(&state.db, viewer.as_ref(), course).await?;
             let lessons = store::lessons(&state.db, &course).await?;
-            let (progress, certificate, order) = match &viewer {
+            let (progress, best, certificate, order) = match &viewer {
                 Some(v) => (
                     store::progress_of(&state.db, &course.id, &v.id).await?,
+                    store::best_scores(&state.db, &course.id, &v.id).await?,
                     store::certificate_of(&state.db, &course.id, &v.id).await?,
                     purchase::open_order(&state, &course.id, &v.id, None).await?,
                 ),
-                None => (Vec::new(), None, None),
+                None => (Vec::new(), Vec::new(), None, None),
             };
             let resume = progress
                 .iter()
@@ -203,7 +208,7 @@ pub async fn get_course_page(slug: String) -> Result<CoursePage, AppError> {
                 .map(|o| o.id.clone());
             let reviews = store::reviews(&state.db, &course.id).await?;
             let stars: Vec<u8> = reviews.iter().map(|r| r.rating).collect();
-            let percent = ssr::now_percent(lessons.len(), &progress);
+            let percent = ssr::now_percent(&lessons, &progress, &best);
             let my_review = viewer
                 .as_ref()
                 .and_then(|v| {
@@ -222,7 +227,7 @@ pub async fn get_course_page(slug: String) -> Result<CoursePage, AppError> {
                 creator_handle: course.creator_handle.clone(),
                 campaign_slug: course.campaign_slug.clone(),
                 sections: course.sections.clone(),
-                progress_percent: ssr::now_percent(lessons.len(), &progress),
+                progress_percent: percent,
                 lessons: lessons.iter().map(|l| ssr::outline(l, &progress)).collect(),
                 standing,
                 signed_in: viewer.is_some(),
@@ -269,6 +274,21 @@ pub async fn get_lesson_page(lesson_id: String) -> Result<LessonPage, AppError> 
                 None => (Vec::new(), Vec::new(), Vec::new(), None),
             };
             let i = lessons.iter().position(|l| l.id == lesson.id).unwrap_or(0);
+            // A learner on a closed final assessment sees why, and what remains, not the exam.
+            let final_locked = match learner {
+                Some(_) if standing.is_enrolled() && gate == Gate::Open => {
+                    let statuses = super::assessment::statuses(&lessons, &progress, &best);
+                    super::assessment::lock(&lesson, &lessons, &statuses)
+                }
+                _ => None,
+            };
+            let content = (gate == Gate::Open).then(|| {
+                let mut content = ssr::content(&lesson);
+                if final_locked.is_some() {
+                    content.quiz.clear();
+                }
+                content
+            });
             Ok(LessonPage {
                 course_id: course.id.clone(),
                 course_slug: course.slug.clone(),
@@ -276,13 +296,14 @@ pub async fn get_lesson_page(lesson_id: String) -> Result<LessonPage, AppError> 
                 lesson: ssr::outline(&lesson, &progress),
                 standing,
                 gate,
-                content: (gate == Gate::Open).then(|| ssr::content(&lesson)),
+                content,
                 progress: ssr::lesson_progress(&lesson, &progress, &best),
                 notes,
                 previous: i.checked_sub(1).map(|j| lessons[j].id.clone()),
                 next: lessons.get(i + 1).map(|l| l.id.clone()),
-                course_percent: ssr::now_percent(lessons.len(), &progress),
+                course_percent: ssr::now_percent(&lessons, &progress, &best),
                 certificate,
+                final_locked,
             })
         }
         .await,
@@ -323,6 +344,7 @@ pub async fn complete_lesson(csrf: String, lesson_id: String) -> Result<Option<S
             let viewer = require_viewer().await?;
             let state = state()?;
             let (lesson, course) = ssr::learning(&state, &viewer, &lesson_id).await?;
+            super::assessment::ensure_open(&state.db, &course, &lesson, &viewer.id).await?;
             super::store::complete(&state.db, &lesson, &viewer.id).await?;
             ssr::certify_if_complete(&state, &viewer, &course).await
         }
@@ -370,7 +392,9 @@ pub async fn add_note(
     )
 }
 
-/// Grades a quiz attempt (recorded either way) with feedback on every question.
+/// Grades a quiz attempt (recorded either way) with feedback on every question. The final
+/// assessment is refused, and nothing recorded, until every other required lesson is done;
+/// passing it completes its lesson.
 #[server(endpoint = "answer_quiz")]
 pub async fn answer_quiz(
     csrf: String,
@@ -385,6 +409,7 @@ pub async fn answer_quiz(
             let viewer = require_viewer().await?;
             let state = state()?;
             let (lesson, course) = ssr::learning(&state, &viewer, &lesson_id).await?;
+            super::assessment::ensure_open(&state.db, &course, &lesson, &viewer.id).await?;
             let result = super::rules::grade(&lesson.questions, &answers, lesson.pass_mark)
                 .map_err(problem)?;
             super::store::record_attempt(
@@ -395,6 +420,9 @@ pub async fn answer_quiz(
                 result.passed,
             )
             .await?;
+            if result.passed && lesson.final_assessment {
+                super::store::complete(&state.db, &lesson, &viewer.id).await?;
+            }
             let certificate = if result.passed {
                 ssr::certify_if_complete(&state, &viewer, &course).await?
             } else {
@@ -556,7 +584,8 @@ pub async fn review_course(
                 access::visible_course(&state.db, Some(&viewer), course).await?;
             let lessons = store::lessons(&state.db, &course).await?;
             let progress = store::progress_of(&state.db, &course.id, &viewer.id).await?;
-            if !rules::may_review(standing, ssr::now_percent(lessons.len(), &progress)) {
+            let best = store::best_scores(&state.db, &course.id, &viewer.id).await?;
+            if !rules::may_review(standing, ssr::now_percent(&lessons, &progress, &best)) {
                 return Err(problem(CourseProblem::NotEligibleToReview));
             }
             store::save_review(&state.db, &course.id, &viewer.id, rating, &body).await?;

@@ -15,6 +15,8 @@ pub mod text;
 #[cfg(feature = "ssr")]
 pub mod access;
 #[cfg(feature = "ssr")]
+pub mod assessment;
+#[cfg(feature = "ssr")]
 pub mod coupons;
 #[cfg(feature = "ssr")]
 pub mod purchase;

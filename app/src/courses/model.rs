@@ -50,6 +50,12 @@ pub enum CourseProblem {
     ReviewLength,
     MediaType,
     MediaSize,
+    /// The final assessment opens once every other required lesson is done.
+    FinalLocked,
+    /// Only a lesson with quiz questions can be the final assessment.
+    FinalNeedsQuiz,
+    /// The final assessment always counts: it cannot also be optional.
+    FinalNotOptional,
 }
 
 impl CourseProblem {
@@ -58,9 +64,10 @@ impl CourseProblem {
         match self {
             CourseProblem::SlugTaken | CourseProblem::AlreadyEnrolled => S::CONFLICT,
             CourseProblem::CouponInvalid => S::CONFLICT,
-            CourseProblem::NotReleased | CourseProblem::QuizClosed | CourseProblem::NotComplete => {
-                S::CONFLICT
-            }
+            CourseProblem::NotReleased
+            | CourseProblem::QuizClosed
+            | CourseProblem::NotComplete
+            | CourseProblem::FinalLocked => S::CONFLICT,
             CourseProblem::OwnCourse
             | CourseProblem::NotYourCampaign
             | CourseProblem::NotEligibleToReview => S::FORBIDDEN,
@@ -257,6 +264,12 @@ pub struct LessonOutline {
     pub opens_at: Option<DateTime<Utc>>,
     pub has_media: bool,
     pub has_quiz: bool,
+    /// Not needed for the certificate.
+    #[serde(default)]
+    pub optional: bool,
+    /// The course's final assessment (its quiz is the final exam).
+    #[serde(default)]
+    pub final_assessment: bool,
     /// For the viewer: done, and how far.
     pub completed: bool,
     pub percent: u32,
@@ -294,7 +307,7 @@ pub struct CoursePage {
     pub lessons: Vec<LessonOutline>,
     pub standing: Standing,
     pub signed_in: bool,
-    /// The viewer's share of lessons completed, and where to pick up.
+    /// The viewer's share of the required lessons completed, and where to pick up.
     pub progress_percent: u32,
     pub resume: Option<String>,
     pub certificate: Option<String>,
@@ -356,8 +369,20 @@ pub struct LessonPage {
     pub notes: Vec<Note>,
     pub previous: Option<String>,
     pub next: Option<String>,
+    /// Share of the required lessons completed.
     pub course_percent: u32,
     pub certificate: Option<String>,
+    /// On the final assessment, for a learner who may not take it yet: the required lessons
+    /// still to do. The quiz is left out of `content` while this is set.
+    #[serde(default)]
+    pub final_locked: Option<Vec<LessonRef>>,
+}
+
+/// A lesson named in a message (the final assessment's "still to do" list).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LessonRef {
+    pub id: String,
+    pub title: String,
 }
 
 /// A lesson as the studio edits it (questions with their answers).
@@ -375,6 +400,10 @@ pub struct LessonDraft {
     pub attachments: Vec<MediaInfo>,
     pub questions: Vec<Question>,
     pub pass_mark: u32,
+    #[serde(default)]
+    pub optional: bool,
+    #[serde(default)]
+    pub final_assessment: bool,
 }
 
 /// The studio's view of a course.
@@ -419,4 +448,7 @@ pub struct Certificate {
     pub creator_name: String,
     pub lessons: u32,
     pub issued_at: DateTime<Utc>,
+    /// The best score of the final assessment when the certificate was issued (courses with one).
+    #[serde(default)]
+    pub final_score: Option<u32>,
 }

@@ -10,7 +10,8 @@ use super::api::{
     RefundCourse, ReportReview, ReviewCourse,
 };
 use super::model::{
-    CourseCard, CoursePage, Gate, LessonOutline, LessonPage, MediaKind, QuestionKind, QuizQuestion,
+    CourseCard, CoursePage, Gate, LessonOutline, LessonPage, LessonRef, MediaKind, QuestionKind,
+    QuizQuestion,
     Standing,
 };
 use crate::campaigns::widgets::short_date;
@@ -243,7 +244,7 @@ fn Cta(
             view! {
                 <p class="enrolled-note">{c.enrolled}</p>
                 <ProgressBar percent=page.progress_percent label=c.course_progress/>
-                <p class="muted">{page.progress_percent}"% "{c.complete_word}</p>
+                <p class="muted">{page.progress_percent}"% "{c.required_progress}</p>
                 {resume.map(|id| view! { <p><a class="button primary" href=lesson_href(&slug, &id)>{label}</a></p> })}
                 {page.certificate.clone().map(|code| view! {
                     <p><a class="button" href=format!("/certificates/{code}")>{c.view_certificate}</a></p>
@@ -341,12 +342,38 @@ fn SyllabusItem(slug: String, l: LessonOutline, standing: Standing) -> impl Into
         <li class="syllabus-item" class:done=l.completed>
             {if l.completed { view! { <span class="tick" aria-label=c.done>"✓"</span> }.into_any() } else { view! { <span class="tick" aria-hidden="true">"○"</span> }.into_any() }}
             {if open { view! { <a href=lesson_href(&slug, &l.id)>{l.title.clone()}</a> }.into_any() } else { view! { <span>{l.title.clone()}</span> }.into_any() }}
+            <LessonMarks optional=l.optional final_assessment=l.final_assessment/>
             {l.preview.then(|| view! { <span class="badge">{c.free_preview}</span> })}
             {l.has_media.then(|| view! { <span class="badge muted">{c.has_media}</span> })}
             {l.has_quiz.then(|| view! { <span class="badge muted">{c.has_quiz}</span> })}
             {soon.map(|at| view! { <span class="badge muted">{c.opens_on}" "{short_date(at)}</span> })}
             {(!open).then(|| view! { <span class="visually-hidden">{c.locked}</span> })}
         </li>
+    }
+}
+
+/// "Optional" and "Final assessment" badges, in the syllabus and on the lesson page.
+#[component]
+pub fn LessonMarks(optional: bool, final_assessment: bool) -> impl IntoView {
+    let c = t().course;
+    view! {
+        {final_assessment.then(|| view! { <span class="badge final-badge">{c.final_badge}</span> })}
+        {(optional && !final_assessment).then(|| view! { <span class="badge muted optional-badge">{c.optional_badge}</span> })}
+    }
+}
+
+/// In place of the final assessment's quiz while it is closed: why, and what is left to do.
+#[component]
+fn FinalLocked(slug: String, remaining: Vec<LessonRef>) -> impl IntoView {
+    let c = t().course;
+    view! {
+        <section class="card stack final-locked" role="region" aria-labelledby="final-locked-h">
+            <h2 id="final-locked-h">{c.final_locked_title}</h2>
+            <p>{c.final_locked_lead}</p>
+            <ul>
+                {remaining.into_iter().map(|l| view! { <li><a href=lesson_href(&slug, &l.id)>{l.title}</a></li> }).collect_view()}
+            </ul>
+        </section>
     }
 }
 
@@ -399,8 +426,12 @@ fn LessonBody(page: LessonPage, changed: RwSignal<usize>) -> impl IntoView {
                         </ul>
                     </section>
                 })}
+                {page.final_locked.clone().filter(|_| learner).map(|remaining| view! {
+                    <FinalLocked slug=slug.clone() remaining/>
+                })}
                 {(!content.quiz.is_empty() && learner).then(|| view! {
-                    <Quiz lesson_id=lesson_id.clone() questions=content.quiz.clone() pass_mark=content.pass_mark best=page.progress.best_score/>
+                    <Quiz lesson_id=lesson_id.clone() questions=content.quiz.clone() pass_mark=content.pass_mark
+                        best=page.progress.best_score heading=if page.lesson.final_assessment { c.final_badge } else { c.quiz }/>
                 })}
                 {learner.then(|| view! { <LearnerTools page=page.clone() changed/> })}
                 {(!learner && page.standing == Standing::Visitor).then(|| view! {
@@ -432,9 +463,12 @@ fn LessonBody(page: LessonPage, changed: RwSignal<usize>) -> impl IntoView {
         <article class="page stack lesson-page">
             <nav aria-label=c.breadcrumb class="muted"><a href=course_href.clone()>{page.course_title.clone()}</a></nav>
             <h1>{page.lesson.title.clone()}</h1>
+            {(page.lesson.optional || page.lesson.final_assessment).then(|| view! {
+                <p class="row"><LessonMarks optional=page.lesson.optional final_assessment=page.lesson.final_assessment/></p>
+            })}
             {learner.then(|| view! {
                 <ProgressBar percent=page.course_percent label=c.course_progress/>
-                <p class="muted">{page.course_percent}"% "{c.complete_word}</p>
+                <p class="muted">{page.course_percent}"% "{c.required_progress}</p>
             })}
             {body}
             <nav class="lesson-nav" aria-label=c.lesson_nav>
@@ -558,11 +592,15 @@ fn LearnerTools(page: LessonPage, changed: RwSignal<usize>) -> impl IntoView {
     let (bookmark_id, note_id) = (id.clone(), id.clone());
     let done = page.progress.completed;
     let marked = page.progress.bookmarked;
+    // The final assessment is completed by passing its exam, not by a button.
+    let by_exam = page.lesson.final_assessment && page.lesson.has_quiz;
     view! {
         <section class="stack learner-tools" aria-label=c.your_tools>
             <div class="row">
                 {if done {
                     view! { <p class="form-status">"✓ "{c.lesson_done}</p> }.into_any()
+                } else if by_exam {
+                    view! { <p class="muted">{c.final_passing_completes}</p> }.into_any()
                 } else {
                     view! {
                         <ActionForm action=complete attr:class="inline">
@@ -645,6 +683,7 @@ fn Quiz(
     questions: Vec<QuizQuestion>,
     pass_mark: u32,
     best: Option<u32>,
+    heading: &'static str,
 ) -> impl IntoView {
     let c = t().course;
     // No reload after answering: the feedback stays on screen next to each question.
@@ -653,7 +692,7 @@ fn Quiz(
     let n = questions.len();
     view! {
         <section aria-labelledby="quiz-h" class="card stack quiz">
-            <h2 id="quiz-h">{c.quiz}</h2>
+            <h2 id="quiz-h">{heading}</h2>
             <p class="muted">{c.pass_mark}": "{pass_mark}"%"{best.map(|b| format!(" · {} {b}%", c.best_score))}</p>
             <ActionForm action=answer attr:class="stack">
                 <CsrfField/>
@@ -741,6 +780,7 @@ pub fn CertificatePage() -> impl IntoView {
                             <p class="lead">{c.completed_course}</p>
                             <p class="cert-course"><a href=format!("/courses/{}", cert.course_slug)>{cert.course_title.clone()}</a></p>
                             <p>{c.taught_by}" "{cert.creator_name.clone()}" · "{cert.lessons}" "{c.lessons_word}</p>
+                            {cert.final_score.map(|score| view! { <p class="cert-score">{c.final_score}" "<strong>{format!("{score}%")}</strong></p> })}
                             <p class="muted">{c.issued}" "{short_date(cert.issued_at)}</p>
                             <p class="muted cert-code">{c.verify_code}" "<code>{cert.code.clone()}</code></p>
                             <p class="no-print cert-actions">

@@ -262,19 +262,60 @@ pub fn percent(done: usize, total: usize) -> u32 {
 }
 
 /// What a lesson needs for the course to count as completed.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct LessonStatus {
     pub completed: bool,
     pub has_quiz: bool,
     pub quiz_passed: bool,
+    /// Not needed for completion (a bonus lesson).
+    pub optional: bool,
+    /// The course's final assessment: its quiz is the final exam.
+    pub final_assessment: bool,
 }
 
-/// Every lesson completed and every quiz passed: the certificate is earned.
+impl LessonStatus {
+    /// Whether the lesson counts toward completion. The final assessment always does.
+    pub fn required(&self) -> bool {
+        self.final_assessment || !self.optional
+    }
+
+    /// Done for the certificate: completed with its quiz passed; the final assessment is done
+    /// when its exam is passed (a final without questions falls back to being completed).
+    pub fn done(&self) -> bool {
+        if self.final_assessment && self.has_quiz {
+            return self.quiz_passed;
+        }
+        self.completed && (!self.has_quiz || self.quiz_passed)
+    }
+}
+
+/// Every required lesson done (completed, its quiz passed), the final assessment passed when the
+/// course has one: the certificate is earned. Optional lessons never hold it back.
 pub fn course_complete(lessons: &[LessonStatus]) -> bool {
-    !lessons.is_empty()
-        && lessons
-            .iter()
-            .all(|l| l.completed && (!l.has_quiz || l.quiz_passed))
+    let mut required = lessons.iter().filter(|l| l.required()).peekable();
+    required.peek().is_some() && required.all(LessonStatus::done)
+}
+
+/// Indexes of the lessons that keep the final assessment closed: every other required lesson
+/// not yet done. Empty means it is open (and always for a lesson that is not the final).
+pub fn final_blockers(lessons: &[LessonStatus]) -> Vec<usize> {
+    lessons
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.required() && !l.final_assessment && !l.done())
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// The learner's share of the course: required lessons completed (the final assessment also
+/// by passing it) out of required lessons. Optional lessons count neither way.
+pub fn course_percent(lessons: &[LessonStatus]) -> u32 {
+    let required: Vec<&LessonStatus> = lessons.iter().filter(|l| l.required()).collect();
+    let done = required
+        .iter()
+        .filter(|l| l.completed || (l.final_assessment && l.quiz_passed))
+        .count();
+    percent(done, required.len())
 }
 
 /// A coupon code as typed: trimmed and upper-cased; 3–30 letters, digits or dashes.
@@ -448,8 +489,7 @@ mod tests {
     fn completion_needs_every_lesson_and_every_quiz() {
         let done = LessonStatus {
             completed: true,
-            has_quiz: false,
-            quiz_passed: false,
+            ..LessonStatus::default()
         };
         let quiz_failed = LessonStatus {
             has_quiz: true,
@@ -465,6 +505,107 @@ mod tests {
         assert_eq!(percent(1, 3), 33);
         assert_eq!(percent(3, 3), 100);
         assert_eq!(percent(0, 0), 0);
+    }
+
+    fn lesson(completed: bool) -> LessonStatus {
+        LessonStatus {
+            completed,
+            ..LessonStatus::default()
+        }
+    }
+
+    fn exam(passed: bool) -> LessonStatus {
+        LessonStatus {
+            has_quiz: true,
+            quiz_passed: passed,
+            final_assessment: true,
+            ..LessonStatus::default()
+        }
+    }
+
+    #[test]
+    fn optional_lessons_never_hold_back_completion_or_progress() {
+        let skipped = LessonStatus {
+            optional: true,
+            ..lesson(false)
+        };
+        let failed_bonus_quiz = LessonStatus {
+            has_quiz: true,
+            ..skipped
+        };
+        assert!(course_complete(&[lesson(true), skipped, failed_bonus_quiz]));
+        assert!(!course_complete(&[lesson(false), skipped]));
+        assert!(
+            !course_complete(&[skipped]),
+            "a course of optional lessons only is never complete"
+        );
+        assert_eq!(course_percent(&[lesson(true), skipped, lesson(false)]), 50);
+        let done_bonus = LessonStatus {
+            optional: true,
+            ..lesson(true)
+        };
+        assert_eq!(
+            course_percent(&[lesson(false), done_bonus]),
+            0,
+            "a finished optional lesson does not add to the share"
+        );
+    }
+
+    #[test]
+    fn the_final_assessment_is_required_and_done_by_passing_it() {
+        assert!(!course_complete(&[lesson(true), exam(false)]));
+        assert!(course_complete(&[lesson(true), exam(true)]));
+        let optional_exam = LessonStatus {
+            optional: true,
+            ..exam(false)
+        };
+        assert!(
+            !course_complete(&[lesson(true), optional_exam]),
+            "a final assessment cannot be skipped"
+        );
+        assert_eq!(course_percent(&[lesson(true), exam(false)]), 50);
+        assert_eq!(course_percent(&[lesson(true), exam(true)]), 100);
+        // A final without questions (never saved so, but defensively) is an ordinary lesson.
+        let empty_final = LessonStatus {
+            has_quiz: false,
+            ..exam(false)
+        };
+        assert!(!course_complete(&[lesson(true), empty_final]));
+        assert!(course_complete(&[
+            lesson(true),
+            LessonStatus {
+                completed: true,
+                ..empty_final
+            }
+        ]));
+    }
+
+    #[test]
+    fn the_final_assessment_opens_when_every_other_required_lesson_is_done() {
+        let skipped = LessonStatus {
+            optional: true,
+            ..lesson(false)
+        };
+        let quiz_failed = LessonStatus {
+            has_quiz: true,
+            ..lesson(true)
+        };
+        assert_eq!(
+            final_blockers(&[
+                lesson(true),
+                lesson(false),
+                skipped,
+                quiz_failed,
+                exam(false)
+            ]),
+            vec![1, 3],
+            "an open lesson and a failed quiz keep it closed; the optional one does not"
+        );
+        assert!(final_blockers(&[lesson(true), skipped, exam(false)]).is_empty());
+        assert!(
+            final_blockers(&[exam(false)]).is_empty(),
+            "alone it is open"
+        );
     }
 
     #[test]

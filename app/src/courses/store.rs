@@ -210,11 +210,14 @@ pub struct LessonRow {
     pub questions: Vec<Question>,
     pub pass_mark: u32,
     pub updated_at: DateTime<Utc>,
+    pub optional: bool,
+    pub final_assessment: bool,
 }
 
 const LESSON_FIELDS: &str = "record::id(id) AS id, record::id(course) AS course, section, \
     position, title, body, body_html, preview, opens_at, version_note, media, attachments, \
-    questions, pass_mark, updated_at";
+    questions, pass_mark, updated_at, (optional ?? false) AS optional, \
+    (final_assessment ?? false) AS final_assessment";
 
 pub async fn lesson(db: &Db, id: &str) -> AppResult<Option<LessonRow>> {
     Ok(db
@@ -270,17 +273,31 @@ pub struct LessonEdit<'a> {
     pub version_note: Option<&'a str>,
     pub questions: &'a [Question],
     pub pass_mark: u32,
+    /// Not needed for the certificate.
+    pub optional: bool,
+    /// The course's final assessment; marking one lesson clears the mark from the others.
+    pub final_assessment: bool,
 }
 
+/// Saves a lesson. Marking it the final assessment moves the mark from any other lesson of the
+/// course in the same transaction, so a course never has two.
 pub async fn update_lesson(db: &Db, id: &str, e: LessonEdit<'_>) -> AppResult<()> {
     db.run(
-        "UPDATE type::record('lesson', $id) SET section = $section, title = $t, body = $b,
+        "BEGIN TRANSACTION;
+         LET $l = type::record('lesson', $id);
+         IF $fin {
+            UPDATE lesson SET final_assessment = false
+                WHERE course = $l.course AND id != $l AND final_assessment = true;
+         };
+         UPDATE $l SET section = $section, title = $t, body = $b,
             body_html = $h, preview = $p, opens_at = IF $o THEN <datetime>$o ELSE NONE END,
             version_note = IF $v THEN $v ELSE NONE END, questions = $q, pass_mark = $pm,
-            updated_at = time::now()",
+            optional = $opt, final_assessment = $fin, updated_at = time::now();
+         COMMIT TRANSACTION;",
         vars!("id" => id, "section" => e.section, "t" => e.title, "b" => e.body,
             "h" => e.body_html, "p" => e.preview, "o" => e.opens_at, "v" => e.version_note,
-            "q" => e.questions, "pm" => e.pass_mark),
+            "q" => e.questions, "pm" => e.pass_mark, "opt" => e.optional,
+            "fin" => e.final_assessment),
     )
     .await?;
     Ok(())
@@ -610,13 +627,21 @@ pub async fn best_scores(db: &Db, course: &str, user: &str) -> AppResult<Vec<Bes
         .await?)
 }
 
+/// What a certificate freezes when it is issued.
+pub struct Issue<'a> {
+    pub learner_name: &'a str,
+    /// Required lessons of the course.
+    pub lessons: u32,
+    /// The final assessment's best score, for courses with one.
+    pub final_score: Option<u32>,
+}
+
 /// Issues the learner's certificate once; answers its code (the existing one when issued before).
 pub async fn issue_certificate(
     db: &Db,
     course: &CourseRow,
     user: &str,
-    learner_name: &str,
-    lessons: u32,
+    issue: Issue<'_>,
 ) -> AppResult<String> {
     if let Some(code) = certificate_of(db, &course.id, user).await? {
         return Ok(code);
@@ -629,9 +654,11 @@ pub async fn issue_certificate(
     let res = db
         .run(
             "CREATE certificate SET course = type::record('course', $c), user = type::record('user', $u),
-                code = $code, learner_name = $ln, course_title = $ct, creator_name = $cn, lessons = $n",
-            vars!("c" => &course.id, "u" => user, "code" => &code, "ln" => learner_name,
-                "ct" => &course.title, "cn" => &course.creator_name, "n" => lessons),
+                code = $code, learner_name = $ln, course_title = $ct, creator_name = $cn, lessons = $n,
+                final_score = IF $fs = NONE OR $fs = NULL THEN NONE ELSE <int>$fs END",
+            vars!("c" => &course.id, "u" => user, "code" => &code, "ln" => issue.learner_name,
+                "ct" => &course.title, "cn" => &course.creator_name, "n" => issue.lessons,
+                "fs" => issue.final_score),
         )
         .await;
     match res {
@@ -658,7 +685,7 @@ pub async fn certificate(db: &Db, code: &str) -> AppResult<Option<super::model::
     Ok(db
         .row(
             "SELECT code, learner_name, course_title, course.slug AS course_slug, creator_name,
-                lessons, issued_at FROM certificate WHERE code = $code LIMIT 1",
+                lessons, issued_at, final_score FROM certificate WHERE code = $code LIMIT 1",
             vars!("code" => code),
         )
         .await?)

@@ -225,6 +225,7 @@ fn CourseStudio(d: CourseDraft, changed: RwSignal<usize>) -> impl IntoView {
                                             on:dragover=move |ev: leptos::ev::DragEvent| ev.prevent_default() on:drop=on_drop>
                                             <span class="drag-handle" aria-hidden="true">"⠿"</span>
                                             <a href=href>{l.title.clone()}</a>
+                                            <super::pages::LessonMarks optional=l.optional final_assessment=l.final_assessment/>
                                             {l.preview.then(|| view! { <span class="badge">{c.free_preview}</span> })}
                                             {l.media.is_some().then(|| view! { <span class="badge muted">{c.has_media}</span> })}
                                             {(!l.questions.is_empty()).then(|| view! { <span class="badge muted">{c.has_quiz}</span> })}
@@ -353,6 +354,14 @@ fn LessonStudio(d: CourseDraft, l: LessonDraft) -> impl IntoView {
                     <textarea id="l-quiz" name="quiz" rows="8" aria-describedby="l-quiz-hint">{quiz_text(&l.questions)}</textarea>
                     <p class="hint" id="l-quiz-hint">{c.quiz_hint}</p></div>
                 <div class="field"><label for="l-pass">{c.pass_mark_label}</label><input id="l-pass" type="number" name="pass_mark" min="0" max="100" value=l.pass_mark.to_string()/></div>
+                <div class="field">
+                    <label class="check"><input type="checkbox" name="optional" checked=l.optional aria-describedby="l-optional-hint"/>" "{c.optional_label}</label>
+                    <p class="hint" id="l-optional-hint">{c.optional_hint}</p>
+                </div>
+                <div class="field">
+                    <label class="check"><input type="checkbox" name="final_assessment" checked=l.final_assessment aria-describedby="l-final-hint"/>" "{c.final_label}</label>
+                    <p class="hint" id="l-final-hint">{c.final_hint}</p>
+                </div>
                 <FormError error=error_of(save.value())/>
                 <FormStatus message=saved/>
                 <SubmitButton label=c.save pending=save.pending()/>

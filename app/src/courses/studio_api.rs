@@ -125,6 +125,8 @@ pub async fn get_course_draft(course_id: String) -> Result<CourseDraft, AppError
                         attachments: l.attachments,
                         questions: l.questions,
                         pass_mark: l.pass_mark,
+                        optional: l.optional,
+                        final_assessment: l.final_assessment,
                     })
                     .collect(),
                 campaigns,
@@ -268,7 +270,9 @@ pub async fn add_lesson(
 }
 
 /// Saves a lesson: text (Markdown, rendered and sanitised here), preview flag, release date,
-/// version note and quiz (in the studio's quiz text format, see `rules::parse_quiz`).
+/// version note, quiz (in the studio's quiz text format, see `rules::parse_quiz`), whether it is
+/// optional, and whether it is the course's final assessment (which needs quiz questions, is
+/// never optional, and moves the mark from any other lesson).
 #[server(endpoint = "save_lesson")]
 pub async fn save_lesson(
     csrf: String,
@@ -281,6 +285,8 @@ pub async fn save_lesson(
     version_note: String,
     quiz: String,
     pass_mark: u32,
+    optional: Option<String>,
+    final_assessment: Option<String>,
 ) -> Result<(), AppError> {
     use super::model::CourseProblem;
     use super::store::{self, problem, LessonEdit};
@@ -302,6 +308,14 @@ pub async fn save_lesson(
             let body = rules::body(&body).map_err(problem)?;
             let opens_at = ssr::opens_at(&opens_at).map_err(problem)?;
             let questions = rules::parse_quiz(&quiz).map_err(problem)?;
+            let optional = optional.as_deref() == Some("on");
+            let final_assessment = final_assessment.as_deref() == Some("on");
+            if final_assessment && questions.is_empty() {
+                return Err(problem(CourseProblem::FinalNeedsQuiz));
+            }
+            if final_assessment && optional {
+                return Err(problem(CourseProblem::FinalNotOptional));
+            }
             let note = version_note.trim();
             if note.chars().count() > 300 {
                 return Err(problem(CourseProblem::BodyLength));
@@ -320,6 +334,8 @@ pub async fn save_lesson(
                     version_note: (!note.is_empty()).then_some(note),
                     questions: &questions,
                     pass_mark: pass_mark.min(100),
+                    optional,
+                    final_assessment,
                 },
             )
             .await

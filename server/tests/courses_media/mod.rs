@@ -62,6 +62,8 @@ async fn published_course(app: &TestApp, handle: &str) -> Course {
         version_note: None,
         questions: &[],
         pass_mark: 70,
+        optional: false,
+        final_assessment: false,
     };
     store::update_lesson(db, &preview, edit).await.unwrap();
     store::set_state(db, &id, CourseState::Published)
