@@ -61,12 +61,15 @@ install_npm_packages
 background apt install_system_packages
 background clippy lint
 background wasm install_wasm_tools_and_build
-build_server
+# The test build also builds the server binary the browser tests run: a separate
+# `cargo build --release` would compile every dependency a second time here (measured: its
+# artifacts are not reused by `cargo test --release` for this workspace).
+step "building the tests and the server (release)"
+json="$(cargo test --release -p app -p server --features app/ssr --no-run --message-format=json-render-diagnostics)"
+SERVER_BIN="$(printf '%s\n' "$json" | grep '"reason":"compiler-artifact"' | grep '"kind":\["bin"\]' \
+  | grep '"name":"server"' | grep '"test":false' | sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -1)"
+[ -x "$SERVER_BIN" ] || { echo "the test build reported no server binary"; exit 1; }
 
-# One invocation for both crates: testing `app` on its own would unify dependency features
-# differently from the server build and recompile SurrealDB from scratch. Every integration
-# test carries its own time limit (server/tests/support), and the whole run one more, so a
-# stall fails the run instead of hanging CI.
 step "unit and integration tests (release profile: reuses the build above)"
 tests_ok=1
 RUST_MIN_STACK=16777216 timeout --signal=KILL 1500 \
