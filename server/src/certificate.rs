@@ -28,6 +28,15 @@ pub fn verification_url(public_url: &str, code: &str) -> String {
     format!("{}/certificates/{code}", public_url.trim_end_matches('/'))
 }
 
+/// "Label value", without the space after a full-width colon ("验证码：ABC").
+fn labelled(label: &str, value: &str) -> String {
+    if label.ends_with('：') {
+        format!("{label}{value}")
+    } else {
+        format!("{label} {value}")
+    }
+}
+
 /// One centred line of text.
 fn line(y: usize, size: usize, weight: &str, fill: &str, text: &str) -> String {
     format!(
@@ -50,22 +59,24 @@ fn svg(cert: &Certificate, lang: Lang, verify_url: &str) -> String {
         body.push_str(&line(y, 60, "bold", "#3b2f8f", part));
         y += 74;
     }
-    let taught = format!(
-        "{} {} · {} {}",
+    let taught = labelled(
         c.taught_by,
-        wrap(&cert.creator_name, 40, 1).concat(),
-        cert.lessons,
-        c.lessons_word
+        &format!(
+            "{} · {} {}",
+            wrap(&cert.creator_name, 40, 1).concat(),
+            cert.lessons,
+            c.lessons_word
+        ),
     );
     body.push_str(&line(y + 30, 32, "normal", "#1d1b2e", &taught));
-    let issued = format!("{} {}", c.issued, long_date(cert, lang));
+    let issued = labelled(c.issued, &long_date(cert, lang));
     body.push_str(&line(y + 84, 32, "normal", "#1d1b2e", &issued));
-    let code = format!("{} {}", c.verify_code, cert.code);
+    let code = labelled(c.verify_code, &cert.code);
     body.push_str(&line(985, 28, "normal", "#4a4760", &code));
     // A long PUBLIC_URL gets a smaller type rather than a cut address.
     let url_units: usize = verify_url.chars().map(units).sum::<usize>() + 12;
     let url_size = (2500 / url_units.max(1)).clamp(14, 28);
-    let url = format!("{} {verify_url}", c.verify_at);
+    let url = labelled(c.verify_at, verify_url);
     body.push_str(&line(1035, url_size, "normal", "#3b2f8f", &url));
     format!(
         r##"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" font-family="{FONT_STACK}">
