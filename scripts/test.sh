@@ -70,11 +70,28 @@ SERVER_BIN="$(printf '%s\n' "$json" | grep '"reason":"compiler-artifact"' | grep
   | grep '"name":"server"' | grep '"test":false' | sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -1)"
 [ -x "$SERVER_BIN" ] || { echo "the test build reported no server binary"; exit 1; }
 
+# One invocation for both crates: testing `app` on its own would unify dependency features
+# differently and recompile SurrealDB. The whole run normally takes well under a minute. Now
+# and then one integration test stalls with every thread idle (an embedded-SurrealDB stall not
+# pinned down yet; see docs/roadmap.md): a run killed by the time limit is run once more, and
+# says so; a run that fails is not.
+cargo_tests() {
+  RUST_MIN_STACK=16777216 timeout --signal=KILL 600 \
+    cargo test --release -p app -p server --features app/ssr -- --test-threads=4 \
+    2>&1 | tee "$LOG_DIR/cargo-test.log"
+  return "${PIPESTATUS[0]}"
+}
 step "unit and integration tests (release profile: reuses the build above)"
 tests_ok=1
-RUST_MIN_STACK=16777216 timeout --signal=KILL 1500 \
-  cargo test --release -p app -p server --features app/ssr -- --test-threads=4 \
-  2>&1 | tee "$LOG_DIR/cargo-test.log" || tests_ok=0
+status=0
+cargo_tests || status=$?
+if [ "$status" = 137 ]; then
+  step "the tests stalled and were stopped after 10 minutes; running them once more"
+  cp "$LOG_DIR/cargo-test.log" "$LOG_DIR/cargo-test-stalled.log"
+  status=0
+  cargo_tests || status=$?
+fi
+[ "$status" = 0 ] || tests_ok=0
 
 finish clippy || tests_ok=0
 finish wasm

@@ -116,6 +116,7 @@ mod tests {
             creator_name: "Maya Okafor".into(),
             lessons: 12,
             issued_at: chrono::Utc.with_ymd_and_hms(2026, 3, 7, 9, 30, 0).unwrap(),
+            final_score: None,
         }
     }
 

@@ -11,8 +11,7 @@ use super::api::{
 };
 use super::model::{
     CourseCard, CoursePage, Gate, LessonOutline, LessonPage, LessonRef, MediaKind, QuestionKind,
-    QuizQuestion,
-    Standing,
+    QuizQuestion, Standing,
 };
 use crate::campaigns::widgets::short_date;
 use crate::i18n::{t, use_lang};
