@@ -21,6 +21,7 @@ pub mod stripe_sim;
 pub mod telemetry;
 
 use std::net::SocketAddr;
+use std::sync::LazyLock;
 
 use app::backend::config::Settings;
 use app::backend::request::csrf_middleware;
@@ -31,7 +32,7 @@ use axum::http::{header, HeaderValue};
 use axum::{middleware, Router};
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
@@ -43,9 +44,18 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 pub const DEFAULT_CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
      script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'";
 
+/// The app's routes, listed once per process. Listing them renders the app with resource loading
+/// suppressed through a process-wide flag (leptos_server's `SuppressResourceLoad`); a resource
+/// that first runs while the flag is up never resolves, so a second listing while another
+/// router is serving (each integration test builds one) could hang a page forever.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(App));
+    ROUTES.clone()
+}
+
 /// Builds the whole application router for `state`.
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let leptos_options = state.leptos_options.clone();
     let context_state = state.clone();
     let additional_context = move || {
