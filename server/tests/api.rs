@@ -10,6 +10,7 @@ mod certificate_download;
 mod courses_api;
 mod courses_assessment;
 mod courses_media;
+mod disputes_api;
 mod moderation_api;
 mod payments_api;
 mod stripe_sim_api;

@@ -38,6 +38,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "moderation",
         include_str!("migrations/0008_moderation.surql"),
     ),
+    (
+        9,
+        "disputes",
+        include_str!("migrations/0009_disputes.surql"),
+    ),
 ];
 
 #[derive(serde::Deserialize)]

@@ -8,6 +8,7 @@ pub mod model;
 pub mod pages;
 pub mod report;
 pub mod rules;
+pub mod sales;
 pub mod studio;
 pub mod studio_api;
 pub mod text;
@@ -18,6 +19,8 @@ pub mod access;
 pub mod assessment;
 #[cfg(feature = "ssr")]
 pub mod coupons;
+#[cfg(feature = "ssr")]
+pub mod disputes;
 #[cfg(feature = "ssr")]
 pub mod purchase;
 #[cfg(feature = "ssr")]

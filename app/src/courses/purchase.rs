@@ -38,11 +38,14 @@ pub struct OrderRow {
     pub paid_at: Option<chrono::DateTime<Utc>>,
     pub coupon: Option<String>,
     pub recipient: Option<String>,
+    /// The dispute (`dp_…`) last applied to this order, if any.
+    #[serde(default)]
+    pub dispute: Option<String>,
 }
 
 const ORDER_FIELDS: &str = "record::id(id) AS id, record::id(course) AS course, \
     record::id(buyer) AS buyer, amount, currency, state, checkout_session, checkout_url, \
-    payment_intent, paid, platform_fee, paid_at, coupon, \
+    payment_intent, paid, platform_fee, paid_at, coupon, dispute, \
     IF recipient THEN record::id(recipient) ELSE NONE END AS recipient";
 
 pub async fn order(state: &AppState, id: &str) -> AppResult<Option<OrderRow>> {

@@ -268,6 +268,7 @@ fn CourseStudio(d: CourseDraft, changed: RwSignal<usize>) -> impl IntoView {
             </section>
 
             <super::report::InsightsView course_id=id.clone()/>
+            <super::sales::SalesLedger course_id=id.clone()/>
             <Coupons course_id=id.clone() coupons=d.coupons.clone() currency=card.currency changed/>
 
             <section aria-labelledby="grant-h" class="card stack">

@@ -198,6 +198,8 @@ pub async fn update_card(state: &AppState, p: &PledgeRow) -> AppResult<String> {
 pub enum Subject {
     Session(String),
     Intent(String),
+    /// A dispute (chargeback) opened, changed or closed.
+    Dispute(String),
     Ignored,
 }
 
@@ -210,6 +212,11 @@ pub fn subject_of(event_type: &str, object_id: &str) -> Subject {
         "payment_intent.succeeded" | "payment_intent.payment_failed" => {
             Subject::Intent(object_id.to_string())
         }
+        "charge.dispute.created"
+        | "charge.dispute.updated"
+        | "charge.dispute.closed"
+        | "charge.dispute.funds_withdrawn"
+        | "charge.dispute.funds_reinstated" => Subject::Dispute(object_id.to_string()),
         _ => Subject::Ignored,
     }
 }
@@ -462,4 +469,22 @@ pub async fn cancel(state: &AppState, p: &PledgeRow) -> AppResult<()> {
         .await?
         .ok_or(AppError::Conflict)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_dispute_event_names_the_dispute_to_fetch_back() {
+        for kind in [
+            "charge.dispute.created",
+            "charge.dispute.closed",
+            "charge.dispute.funds_withdrawn",
+            "charge.dispute.funds_reinstated",
+        ] {
+            assert_eq!(subject_of(kind, "dp_1"), Subject::Dispute("dp_1".into()));
+        }
+        assert_eq!(subject_of("charge.refunded", "ch_1"), Subject::Ignored);
+    }
 }

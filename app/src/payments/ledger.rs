@@ -47,6 +47,10 @@ pub enum TxKind {
     Refund,
     Release,
     Payout,
+    /// A cardholder disputed a charge: the money and Stripe's dispute fee left.
+    Dispute,
+    /// A dispute was won: the money came back.
+    DisputeWon,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,17 +149,161 @@ pub fn milestone_refund_legs(
     refund: i64,
     held: i64,
 ) -> Vec<Leg> {
-    let mut legs = refund_legs_from(Account::Escrow(campaign.into()), paid, platform_fee, refund);
-    let owed = -legs[2].amount;
+    let legs = refund_legs_from(Account::Escrow(campaign.into()), paid, platform_fee, refund);
+    cap_escrow(campaign, legs, held)
+}
+
+/// Lets the escrow's legs in `legs` take at most what it `held`; the creator's released share
+/// gives the rest. Unchanged when the escrow can pay it all.
+fn cap_escrow(campaign: &str, legs: Vec<Leg>, held: i64) -> Vec<Leg> {
+    let escrow = Account::Escrow(campaign.into()).key();
+    let owed: i64 = -legs
+        .iter()
+        .filter(|l| l.account == escrow)
+        .map(|l| l.amount)
+        .sum::<i64>();
     let from_escrow = owed.min(held.max(0));
-    legs[2].amount = -from_escrow;
-    if owed > from_escrow {
-        legs.push(leg(
-            Account::Creator(campaign.into()),
-            -(owed - from_escrow),
-        ));
+    if owed == from_escrow {
+        return legs;
+    }
+    let mut capped: Vec<Leg> = Vec::with_capacity(legs.len() + 1);
+    for l in legs {
+        if l.account != escrow {
+            capped.push(l);
+        } else if !capped.iter().any(|c| c.account == escrow) {
+            capped.push(leg(Account::Escrow(campaign.into()), -from_escrow));
+        }
+    }
+    capped.push(leg(
+        Account::Creator(campaign.into()),
+        -(owed - from_escrow),
+    ));
+    capped
+}
+
+/// A dispute opened on a pledge: `amount` went back to the cardholder through their bank and
+/// Stripe kept `fee` for handling it. As with a refund the platform returns its fee in
+/// proportion; the creator's share (or the escrow) bears the rest and the dispute fee, as on
+/// Teachable or Stripe Connect where the seller carries chargebacks.
+pub fn dispute_legs(
+    campaign: &str,
+    paid: i64,
+    platform_fee: i64,
+    amount: i64,
+    fee: i64,
+    escrow: bool,
+) -> Vec<Leg> {
+    dispute_legs_from(holder(campaign, escrow), paid, platform_fee, amount, fee)
+}
+
+/// A won dispute on a pledge: the movement of [`dispute_legs`] reversed, except the part of
+/// the dispute fee Stripe kept (`fee_returned` is what it gave back).
+pub fn dispute_won_legs(
+    campaign: &str,
+    paid: i64,
+    platform_fee: i64,
+    amount: i64,
+    fee_returned: i64,
+    escrow: bool,
+) -> Vec<Leg> {
+    reversed(dispute_legs(
+        campaign,
+        paid,
+        platform_fee,
+        amount,
+        fee_returned,
+        escrow,
+    ))
+}
+
+/// A dispute opened on a milestone pledge: as [`dispute_legs`] from the escrow, which gives only
+/// what it still `held` (stages may have been released); the creator's share bears the rest.
+pub fn milestone_dispute_legs(
+    campaign: &str,
+    paid: i64,
+    platform_fee: i64,
+    amount: i64,
+    fee: i64,
+    held: i64,
+) -> Vec<Leg> {
+    let legs = dispute_legs(campaign, paid, platform_fee, amount, fee, true);
+    cap_escrow(campaign, legs, held)
+}
+
+/// A won dispute on a milestone pledge: what the opening legs (`opened`, as recorded) took goes
+/// back where it came from, except the part of the dispute `fee` Stripe kept, which stays a cost
+/// of the creator's share.
+pub fn milestone_dispute_won_legs(
+    campaign: &str,
+    opened: &[Leg],
+    fee: i64,
+    fee_returned: i64,
+) -> Vec<Leg> {
+    let mut legs = reversed(opened.to_vec());
+    let kept = fee - fee_returned;
+    if kept != 0 {
+        legs.push(leg(Account::StripeFees, kept));
+        legs.push(leg(Account::Creator(campaign.into()), -kept));
     }
     legs
+}
+
+/// A dispute opened on a course sale (the course's creator bears it, as for a pledge).
+pub fn sale_dispute_legs(
+    course: &str,
+    paid: i64,
+    platform_fee: i64,
+    amount: i64,
+    fee: i64,
+) -> Vec<Leg> {
+    dispute_legs_from(
+        Account::Course(course.into()),
+        paid,
+        platform_fee,
+        amount,
+        fee,
+    )
+}
+
+/// A won dispute on a course sale.
+pub fn sale_dispute_won_legs(
+    course: &str,
+    paid: i64,
+    platform_fee: i64,
+    amount: i64,
+    fee_returned: i64,
+) -> Vec<Leg> {
+    reversed(sale_dispute_legs(
+        course,
+        paid,
+        platform_fee,
+        amount,
+        fee_returned,
+    ))
+}
+
+fn dispute_legs_from(
+    holder: Account,
+    paid: i64,
+    platform_fee: i64,
+    amount: i64,
+    fee: i64,
+) -> Vec<Leg> {
+    let mut legs = refund_legs_from(holder.clone(), paid, platform_fee, amount);
+    if fee != 0 {
+        legs.push(leg(Account::StripeFees, fee));
+        legs.push(leg(holder, -fee));
+    }
+    legs
+}
+
+fn reversed(legs: Vec<Leg>) -> Vec<Leg> {
+    legs.into_iter()
+        .map(|l| Leg {
+            amount: -l.amount,
+            ..l
+        })
+        .collect()
 }
 
 /// A milestone stage released: held money becomes the creator's.
@@ -183,6 +331,9 @@ pub struct MoneySummary {
     /// The creator's share (released, not yet paid out).
     pub to_creator: i64,
     pub paid_out: i64,
+    /// Taken back by cardholders' banks in disputes still open or lost (won ones came back).
+    #[serde(default)]
+    pub disputed: i64,
 }
 
 impl MoneySummary {
@@ -192,11 +343,14 @@ impl MoneySummary {
             match (kind, l.account.as_str()) {
                 (TxKind::Charge, "backers") => self.raised -= l.amount,
                 (TxKind::Refund, "backers") => self.refunded += l.amount,
+                (TxKind::Dispute | TxKind::DisputeWon, "backers") => self.disputed += l.amount,
                 (_, "platform") => self.platform_fees += l.amount,
                 (_, "stripe_fees") => self.processing_fees += l.amount,
                 (_, "payouts") => self.paid_out += l.amount,
                 (_, a) if a.starts_with("escrow:") => self.held += l.amount,
-                (_, a) if a.starts_with("creator:") => self.to_creator += l.amount,
+                (_, a) if a.starts_with("creator:") || a.starts_with("course:") => {
+                    self.to_creator += l.amount
+                }
                 _ => {}
             }
         }
@@ -270,6 +424,75 @@ mod tests {
             assert!(balanced(&none));
             assert_eq!(escrow(&none), 0);
         }
+    }
+
+    #[test]
+    fn a_dispute_costs_the_creator_the_money_and_the_fee_and_a_win_brings_the_money_back() {
+        let mut s = MoneySummary::default();
+        s.add(TxKind::Charge, &charge_legs("c", 10_000, 500, 320, false));
+        let opened = dispute_legs("c", 10_000, 500, 10_000, 1_500, false);
+        assert!(balanced(&opened));
+        s.add(TxKind::Dispute, &opened);
+        assert_eq!(s.disputed, 10_000);
+        assert_eq!(
+            s.platform_fees, 0,
+            "the platform returns its fee, as for a refund"
+        );
+        assert_eq!(s.processing_fees, 320 + 1_500);
+        assert_eq!(
+            s.to_creator,
+            -320 - 1_500,
+            "the creator bears Stripe's fees"
+        );
+        let won = dispute_won_legs("c", 10_000, 500, 10_000, 0, false);
+        assert!(balanced(&won));
+        s.add(TxKind::DisputeWon, &won);
+        assert_eq!(s.disputed, 0);
+        assert_eq!(s.platform_fees, 500);
+        assert_eq!(
+            s.to_creator,
+            10_000 - 500 - 320 - 1_500,
+            "the kept fee stays a cost"
+        );
+    }
+
+    #[test]
+    fn a_milestone_dispute_never_overdraws_the_escrow_and_a_win_puts_each_part_back() {
+        let sum = |legs: &[Leg], account: &str| -> i64 {
+            legs.iter()
+                .filter(|l| l.account == account)
+                .map(|l| l.amount)
+                .sum()
+        };
+        // Plenty held: exactly the plain escrow dispute.
+        let plenty = milestone_dispute_legs("m", 10_000, 500, 10_000, 1_500, 50_000);
+        assert_eq!(plenty, dispute_legs("m", 10_000, 500, 10_000, 1_500, true));
+        // 2 000 held: the escrow gives 2 000, the creator's share the other 9 000 (9 500 + fee).
+        let short = milestone_dispute_legs("m", 10_000, 500, 10_000, 1_500, 2_000);
+        assert!(balanced(&short));
+        assert_eq!(sum(&short, "escrow:m"), -2_000);
+        assert_eq!(sum(&short, "creator:m"), -9_000);
+        // Won with 1 000 of the fee returned: each account gets back what it gave, minus the
+        // 500 of fee Stripe kept, which the creator bears.
+        let won = milestone_dispute_won_legs("m", &short, 1_500, 1_000);
+        assert!(balanced(&won));
+        assert_eq!(sum(&won, "escrow:m"), 2_000);
+        assert_eq!(sum(&won, "creator:m"), 9_000 - 500);
+        assert_eq!(sum(&short, "stripe_fees") + sum(&won, "stripe_fees"), 500);
+    }
+
+    #[test]
+    fn course_disputes_balance_and_a_returned_fee_comes_back_to_the_course() {
+        let opened = sale_dispute_legs("k", 2_000, 100, 2_000, 1_500);
+        let won = sale_dispute_won_legs("k", 2_000, 100, 2_000, 1_500);
+        assert!(balanced(&opened) && balanced(&won));
+        let net: i64 = opened
+            .iter()
+            .chain(&won)
+            .filter(|l| l.account == "course:k")
+            .map(|l| l.amount)
+            .sum();
+        assert_eq!(net, 0);
     }
 
     #[test]

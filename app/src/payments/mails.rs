@@ -19,6 +19,12 @@ pub enum Kind {
     /// The campaign missed its goal; nobody was charged.
     GoalMissed,
     Refunded(i64),
+    /// The backer's bank disputed the charge: the pledge no longer counts, its reward is closed.
+    Disputed,
+    /// The dispute was decided for the creator: the pledge counts again.
+    DisputeWon,
+    /// The dispute was decided for the backer: the pledge is over.
+    DisputeLost,
 }
 
 fn texts(kind: Kind, campaign: &str, amount: &str, link: &str) -> (String, String) {
@@ -62,6 +68,31 @@ fn texts(kind: Kind, campaign: &str, amount: &str, link: &str) -> (String, Strin
             format!(
                 "{amount} of your pledge to {campaign} is on its way back to your card.\n\n\
                  你对「{campaign}」的 {amount} 已退回原卡。\n\n{link}\n"
+            ),
+        ),
+        Kind::Disputed => (
+            format!("Your payment to {campaign} is disputed / 付款争议"),
+            format!(
+                "Your bank told us you dispute the {amount} paid to {campaign}. While the bank \
+                 decides, the pledge no longer counts and its reward is closed to you. If this \
+                 was a mistake, please tell your bank.\n\n你的银行通知我们，你对支付给「{campaign}」的 \
+                 {amount} 提出了争议。银行处理期间，该支持不再计入，相应回报暂停开放。如有误会，请联系你的银行。\n\n{link}\n"
+            ),
+        ),
+        Kind::DisputeWon => (
+            format!("The dispute about {campaign} is closed / 争议已结束"),
+            format!(
+                "Your bank closed the dispute about {amount} for {campaign} in the creator's \
+                 favour. Your pledge counts again and its reward is open to you.\n\n银行已结束关于\
+                 「{campaign}」{amount} 的争议，结果支持创作者。你的支持重新计入，回报恢复开放。\n\n{link}\n"
+            ),
+        ),
+        Kind::DisputeLost => (
+            format!("The dispute about {campaign} is closed / 争议已结束"),
+            format!(
+                "Your bank closed the dispute about {amount} for {campaign} in your favour and \
+                 returned the money. The pledge and its reward have ended.\n\n银行已结束关于\
+                 「{campaign}」{amount} 的争议并退回款项。该支持及其回报已终止。\n\n{link}\n"
             ),
         ),
     }

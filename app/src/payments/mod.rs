@@ -14,6 +14,8 @@ pub mod survey;
 pub mod text;
 
 #[cfg(feature = "ssr")]
+pub mod disputes;
+#[cfg(feature = "ssr")]
 pub mod flow;
 #[cfg(feature = "ssr")]
 pub mod mails;

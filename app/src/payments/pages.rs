@@ -407,6 +407,9 @@ pub fn MoneySummaryView(
     if s.held != 0 {
         rows.push((p.held, s.held));
     }
+    if s.disputed != 0 {
+        rows.push((p.disputed, s.disputed));
+    }
     if s.paid_out != 0 {
         rows.push((p.paid_out, s.paid_out));
     }

@@ -14,6 +14,9 @@ pub struct Sides {
     /// The pledge record: paid and refunded.
     pub paid: i64,
     pub refunded: i64,
+    /// What an open or lost dispute took back through the backer's bank (0 when won or none).
+    /// Stripe still reports the charge as received and not refunded, so only the ledger sees it.
+    pub disputed: i64,
     /// The ledger: net money from this pledge's backer (what `backers` legs moved, negated).
     pub ledger_net: i64,
     /// Stripe: the payment intent succeeded, received and refunded (from its charge).
@@ -31,7 +34,7 @@ pub enum Mismatch {
     Received,
     /// Stripe refunded a different amount than the pledge records.
     Refunded,
-    /// The ledger's net for the pledge differs from paid − refunded.
+    /// The ledger's net for the pledge differs from paid − refunded − disputed.
     Ledger,
 }
 
@@ -47,7 +50,7 @@ pub fn compare(s: Sides) -> Vec<Mismatch> {
     if s.stripe_refunded != s.refunded {
         out.push(Mismatch::Refunded);
     }
-    if s.ledger_net != s.paid - s.refunded {
+    if s.ledger_net != s.paid - s.refunded - s.disputed {
         out.push(Mismatch::Ledger);
     }
     out
@@ -105,7 +108,8 @@ pub mod ssr {
             .rows(
                 &format!(
                     "SELECT {PLEDGE_FIELDS} FROM pledge \
-                     WHERE state IN ['paid', 'refunded'] AND payment_intent != NONE"
+                     WHERE state IN ['paid', 'refunded', 'disputed', 'charged_back'] \
+                     AND payment_intent != NONE"
                 ),
                 vars!(),
             )
@@ -134,6 +138,7 @@ pub mod ssr {
             let sides = Sides {
                 paid: p.paid,
                 refunded: p.refunded,
+                disputed: p.disputed,
                 ledger_net,
                 stripe_succeeded: facts.succeeded,
                 stripe_received: facts.amount_received,
@@ -267,6 +272,7 @@ mod tests {
         Sides {
             paid: 3000,
             refunded: 1000,
+            disputed: 0,
             ledger_net: 2000,
             stripe_succeeded: true,
             stripe_received: 3000,
@@ -277,6 +283,22 @@ mod tests {
     #[test]
     fn sides_that_agree_raise_nothing() {
         assert!(compare(agreeing()).is_empty());
+    }
+
+    #[test]
+    fn a_disputed_payment_is_not_a_mismatch_but_a_missing_dispute_entry_is() {
+        // Stripe still reports the charge as received and unrefunded; the ledger moved it out.
+        let disputed = Sides {
+            disputed: 2000,
+            ledger_net: 0,
+            ..agreeing()
+        };
+        assert!(compare(disputed).is_empty());
+        let unrecorded = Sides {
+            disputed: 2000,
+            ..agreeing()
+        };
+        assert_eq!(compare(unrecorded), vec![Mismatch::Ledger]);
     }
 
     #[test]

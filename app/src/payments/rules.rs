@@ -6,7 +6,12 @@
 //!                  → paid (charged at checkout)          ↘ retrying → charging …
 //!                  → expired                               ↘ dropped (after the last retry)
 //!                  → cancelled ← authorized / retrying
+//! paid → disputed (the cardholder's bank took the money back) → paid (dispute won)
+//!                                                             → charged_back (dispute lost)
 //! ```
+//!
+//! A disputed pledge no longer counts (nor opens its reward) but keeps its place until the
+//! dispute is decided; a lost one is final.
 //!
 //! A failed settlement charge is recorded as `retrying` (with the decline reason and the next
 //! attempt's time) or, after the last attempt, `dropped`: the design's `charge_failed` is the
@@ -26,6 +31,10 @@ pub enum PledgeState {
     Refunded,
     Cancelled,
     Expired,
+    /// The cardholder disputed the charge; the money is withheld until the bank decides.
+    Disputed,
+    /// The dispute was lost: the money went back to the cardholder for good.
+    ChargedBack,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,6 +54,12 @@ pub enum PledgeEvent {
     },
     /// Everything paid went back to the backer.
     RefundedInFull,
+    /// The cardholder disputed the charge (Stripe withdrew the money and its fee).
+    DisputeOpened,
+    /// The bank decided for the creator: the money is reinstated.
+    DisputeWon,
+    /// The bank decided for the cardholder.
+    DisputeLost,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
@@ -75,6 +90,7 @@ impl PledgeState {
                 | PledgeState::Refunded
                 | PledgeState::Cancelled
                 | PledgeState::Expired
+                | PledgeState::ChargedBack
         )
     }
 
@@ -94,6 +110,8 @@ impl PledgeState {
             PledgeState::Refunded => "refunded",
             PledgeState::Cancelled => "cancelled",
             PledgeState::Expired => "expired",
+            PledgeState::Disputed => "disputed",
+            PledgeState::ChargedBack => "charged_back",
         }
     }
 }
@@ -113,6 +131,9 @@ pub fn transition(
         (S::Charging, E::ChargeDeclined { last: false }) => S::Retrying,
         (S::Charging, E::ChargeDeclined { last: true }) => S::Dropped,
         (S::Paid, E::RefundedInFull) => S::Refunded,
+        (S::Paid, E::DisputeOpened) => S::Disputed,
+        (S::Disputed, E::DisputeWon) => S::Paid,
+        (S::Disputed, E::DisputeLost) => S::ChargedBack,
         _ => return Err(PledgeTransitionError { from, event }),
     };
     Ok(to)
@@ -124,7 +145,7 @@ mod tests {
     use PledgeEvent as E;
     use PledgeState as S;
 
-    const ALL: [PledgeState; 9] = [
+    const ALL: [PledgeState; 11] = [
         S::PendingCheckout,
         S::Authorized,
         S::Charging,
@@ -134,6 +155,8 @@ mod tests {
         S::Refunded,
         S::Cancelled,
         S::Expired,
+        S::Disputed,
+        S::ChargedBack,
     ];
 
     #[test]
@@ -165,6 +188,9 @@ mod tests {
             E::ChargeDeclined { last: false },
             E::ChargeDeclined { last: true },
             E::RefundedInFull,
+            E::DisputeOpened,
+            E::DisputeWon,
+            E::DisputeLost,
         ];
         for s in ALL.into_iter().filter(|s| s.is_final()) {
             for e in events {
@@ -178,6 +204,36 @@ mod tests {
         assert!(transition(S::Paid, E::Cancel).is_err());
         assert!(transition(S::Charging, E::Cancel).is_err());
         assert_eq!(transition(S::Paid, E::RefundedInFull), Ok(S::Refunded));
+    }
+
+    #[test]
+    fn a_paid_pledge_can_be_disputed_then_won_back_or_lost() {
+        let s = transition(S::Paid, E::DisputeOpened).unwrap();
+        assert_eq!(s, S::Disputed);
+        assert!(!s.is_counted(), "a disputed pledge no longer counts");
+        assert!(s.holds_place(), "its place waits for the bank's decision");
+        assert_eq!(transition(s, E::DisputeWon), Ok(S::Paid));
+        let lost = transition(s, E::DisputeLost).unwrap();
+        assert_eq!(lost, S::ChargedBack);
+        assert!(lost.is_final() && !lost.is_counted());
+    }
+
+    #[test]
+    fn only_paid_pledges_are_disputed_and_only_disputed_ones_are_decided() {
+        for s in ALL {
+            assert_eq!(
+                transition(s, E::DisputeOpened).is_ok(),
+                s == S::Paid,
+                "{s:?}"
+            );
+            for e in [E::DisputeWon, E::DisputeLost] {
+                assert_eq!(transition(s, e).is_ok(), s == S::Disputed, "{s:?} {e:?}");
+            }
+        }
+        // A disputed pledge is neither refunded, cancelled nor charged again meanwhile.
+        for e in [E::RefundedInFull, E::Cancel, E::Paid, E::StartCharge] {
+            assert!(transition(S::Disputed, e).is_err(), "{e:?}");
+        }
     }
 
     #[test]

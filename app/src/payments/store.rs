@@ -49,6 +49,12 @@ pub struct PledgeRow {
     pub platform_fee: i64,
     pub stripe_fee: i64,
     pub refunded: i64,
+    /// The dispute (`dp_…`) last applied to this pledge, and what it withholds while open or
+    /// lost (0 once won).
+    #[serde(default)]
+    pub dispute: Option<String>,
+    #[serde(default)]
+    pub disputed: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -57,7 +63,7 @@ pub const PLEDGE_FIELDS: &str = "record::id(id) AS id, record::id(campaign) AS c
     record::id(backer) AS backer, IF tier THEN record::id(tier) ELSE NONE END AS tier, amount, \
     base_amount, addon, currency, state, checkout_mode, checkout_session, checkout_url, customer, \
     payment_method, payment_intent, attempts, next_attempt_at, failure, paid, paid_at, \
-    platform_fee, stripe_fee, refunded, created_at, updated_at";
+    platform_fee, stripe_fee, refunded, dispute, disputed ?? 0 AS disputed, created_at, updated_at";
 
 pub async fn get(db: &Db, id: &str) -> AppResult<Option<PledgeRow>> {
     Ok(db

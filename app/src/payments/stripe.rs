@@ -11,6 +11,7 @@ use stripe_checkout::checkout_session::{
     CreateCheckoutSessionPaymentIntentData, CreateCheckoutSessionSetupIntentData,
     ExpireCheckoutSession, ProductData, RetrieveCheckoutSession,
 };
+use stripe_client_core::{RequestBuilder, StripeMethod};
 use stripe_core::customer::CreateCustomer;
 use stripe_core::payment_intent::{
     CreatePaymentIntent, CreatePaymentIntentOffSession, RetrievePaymentIntent,
@@ -96,6 +97,30 @@ pub struct IntentFacts {
 pub struct RefundFacts {
     pub id: String,
     pub amount: i64,
+}
+
+/// Where a dispute (chargeback) stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DisputeStatus {
+    /// Open: the money has left the balance while the bank decides.
+    Open,
+    Won,
+    Lost,
+    /// An inquiry (`warning_…`) or a prevented dispute: no money moved.
+    NoFunds,
+}
+
+/// What Cohort needs to know of a dispute.
+#[derive(Debug, Clone)]
+pub struct DisputeFacts {
+    pub id: String,
+    pub payment_intent: Option<String>,
+    pub amount: i64,
+    pub status: DisputeStatus,
+    /// Stripe's dispute fee, from the withdrawal's balance transaction.
+    pub fee: i64,
+    /// The part of that fee Stripe gave back when the dispute was won.
+    pub fee_returned: i64,
 }
 
 #[derive(Clone)]
@@ -279,6 +304,23 @@ impl Payments {
         Ok(intent_facts(&pi))
     }
 
+    /// A dispute, fetched with a plain typed GET: async-stripe's `dispute` request feature
+    /// would recompile the whole stripe-core crate for one call, while the `Dispute` type is
+    /// already compiled in stripe-shared.
+    pub async fn dispute(&self, id: &str) -> PayResult<DisputeFacts> {
+        if !id.starts_with("dp_") || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(PayError::Missing(format!("not a dispute id: {id}")));
+        }
+        let path = format!("/disputes/{id}");
+        let d = with_retries(|| {
+            RequestBuilder::new(StripeMethod::Get, path.clone())
+                .customize::<stripe_shared::Dispute>()
+                .send(&self.client)
+        })
+        .await?;
+        Ok(dispute_facts(&d))
+    }
+
     /// Charges a saved card without the backer present. A decline is `Err(Declined)`.
     pub async fn charge_saved_card(
         &self,
@@ -364,5 +406,37 @@ fn intent_facts(pi: &stripe_shared::PaymentIntent) -> IntentFacts {
                 e.message.clone().unwrap_or_default(),
             )
         }),
+    }
+}
+
+fn dispute_facts(d: &stripe_shared::Dispute) -> DisputeFacts {
+    use stripe_shared::DisputeStatus as S;
+    let status = match d.status {
+        S::Won => DisputeStatus::Won,
+        S::Lost => DisputeStatus::Lost,
+        S::NeedsResponse | S::UnderReview => DisputeStatus::Open,
+        _ => DisputeStatus::NoFunds,
+    };
+    let fee = d
+        .balance_transactions
+        .iter()
+        .filter(|t| t.amount < 0)
+        .map(|t| t.fee)
+        .sum();
+    // A reinstatement that returns the fee reports it as a negative fee.
+    let fee_returned = d
+        .balance_transactions
+        .iter()
+        .filter(|t| t.amount > 0)
+        .map(|t| -t.fee)
+        .sum::<i64>()
+        .max(0);
+    DisputeFacts {
+        id: d.id.to_string(),
+        payment_intent: d.payment_intent.as_ref().map(|p| p.id().to_string()),
+        amount: d.amount,
+        status,
+        fee,
+        fee_returned,
     }
 }

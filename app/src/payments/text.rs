@@ -108,8 +108,9 @@ pub struct PayText {
     pub refund_partial: &'static str,
     pub refund_button: &'static str,
     pub simulator_note: &'static str,
-    pub states: [&'static str; 9],
-    pub kinds: [&'static str; 4],
+    pub states: [&'static str; 11],
+    pub kinds: [&'static str; 6],
+    pub disputed: &'static str,
     problems: fn(PledgeProblem) -> &'static str,
 }
 
@@ -126,6 +127,8 @@ impl PayText {
             Refunded => 6,
             Cancelled => 7,
             Expired => 8,
+            Disputed => 9,
+            ChargedBack => 10,
         };
         self.states[i]
     }
@@ -135,6 +138,8 @@ impl PayText {
             TxKind::Refund => 1,
             TxKind::Release => 2,
             TxKind::Payout => 3,
+            TxKind::Dispute => 4,
+            TxKind::DisputeWon => 5,
         }]
     }
     pub fn mismatch(&self, m: super::reconcile::Mismatch) -> &'static str {
@@ -267,8 +272,11 @@ pub static EN: PayText = PayText {
         "Refunded",
         "Cancelled",
         "Checkout expired",
+        "Disputed by the backer's bank",
+        "Charged back (dispute lost)",
     ],
-    kinds: ["Charged", "Refund", "Release", "Payout"],
+    kinds: ["Charged", "Refund", "Release", "Payout", "Dispute", "Dispute won"],
+    disputed: "Taken back in disputes",
     problems: en_problem,
 };
 
@@ -413,8 +421,11 @@ pub static ZH: PayText = PayText {
         "已退款",
         "已取消",
         "付款已过期",
+        "支持者的银行提出争议",
+        "已拒付（争议败诉）",
     ],
-    kinds: ["扣款", "退款", "发放", "提现"],
+    kinds: ["扣款", "退款", "发放", "提现", "争议", "争议胜诉"],
+    disputed: "争议中被银行收回",
     problems: zh_problem,
 };
 

@@ -66,6 +66,7 @@ pub async fn receive(state: &AppState, signature: Option<&str>, body: &[u8]) -> 
     let result = match flow::subject_of(&event.kind, &event.data.object.id) {
         Subject::Session(id) => flow::sync_session(state, &id).await,
         Subject::Intent(id) => flow::sync_intent(state, &id).await,
+        Subject::Dispute(id) => super::disputes::sync_dispute(state, &id).await,
         Subject::Ignored => Ok(()),
     };
     // An event about an object Stripe does not know (or a pledge we do not have) is

@@ -244,6 +244,10 @@ pub async fn confirm(
             sim.put(pi).await?;
             sim.emit("charge.succeeded", &charge).await?;
             sim.emit("payment_intent.succeeded", pi).await?;
+            if behaviour == Behaviour::Disputed {
+                let mut charge = charge;
+                super::disputes::open(sim, &mut charge).await?;
+            }
             Ok(None)
         }
         Err(d) => {

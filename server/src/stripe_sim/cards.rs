@@ -13,6 +13,9 @@ pub enum Behaviour {
     InsufficientFunds,
     /// `4000 0000 0000 0341`: can be saved, but every later charge is declined.
     AttachesThenFails,
+    /// `4000 0000 0000 0259`: the charge succeeds, then the cardholder disputes it as
+    /// fraudulent.
+    Disputed,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,7 +29,8 @@ impl Behaviour {
     /// What happens when the card is used: saved (`setup`) or charged.
     pub fn outcome(self, charging: bool) -> Result<(), Decline> {
         match (self, charging) {
-            (Behaviour::Succeeds, _) | (Behaviour::AttachesThenFails, false) => Ok(()),
+            (Behaviour::Succeeds | Behaviour::Disputed, _)
+            | (Behaviour::AttachesThenFails, false) => Ok(()),
             (Behaviour::InsufficientFunds, _) => Err(Decline {
                 code: "card_declined",
                 decline_code: "insufficient_funds",
@@ -63,6 +67,7 @@ pub fn lookup(number: &str) -> Result<(Behaviour, String), CardError> {
         "4000000000000002" => Behaviour::Declines,
         "4000000000009995" => Behaviour::InsufficientFunds,
         "4000000000000341" => Behaviour::AttachesThenFails,
+        "4000000000000259" => Behaviour::Disputed,
         _ => return Err(CardError::NotATestCard),
     };
     Ok((behaviour, digits[digits.len() - 4..].to_string()))
@@ -101,6 +106,12 @@ pub fn fee(amount: i64, currency: &str) -> i64 {
     }
 }
 
+/// What Stripe charges for handling a dispute: 15.00 in the charge's currency (¥1,500 for
+/// currencies without decimals, as Stripe Japan charges). Withdrawn with the disputed amount.
+pub fn dispute_fee(_currency: &str) -> i64 {
+    1_500
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,6 +140,14 @@ mod tests {
             .0
             .outcome(false)
             .is_err());
+    }
+
+    #[test]
+    fn the_dispute_card_is_charged_like_a_good_card() {
+        let (b, last4) = lookup("4000 0000 0000 0259").unwrap();
+        assert_eq!((b, last4.as_str()), (Behaviour::Disputed, "0259"));
+        assert!(b.outcome(true).is_ok());
+        assert_eq!(dispute_fee("usd"), 1_500);
     }
 
     #[test]

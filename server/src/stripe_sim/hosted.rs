@@ -77,6 +77,7 @@ label{{display:block;margin-top:.8rem;font-weight:600}}input{{width:100%;box-siz
 <details id="cards"><summary>Test cards</summary><ul>
 <li><code>4242 4242 4242 4242</code> succeeds</li><li><code>4000 0000 0000 0002</code> is declined</li>
 <li><code>4000 0000 0000 9995</code> has insufficient funds</li><li><code>4000 0000 0000 0341</code> saves, then every charge fails</li>
+<li><code>4000 0000 0000 0259</code> is charged, then disputed as fraudulent</li>
 </ul><p>Any future expiry date and any 3 digits for CVC.</p></details>
 <p>{cancel}</p></main></body></html>"#,
         amount = escape(&amount_text(s)),

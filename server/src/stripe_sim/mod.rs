@@ -8,7 +8,8 @@
 //! N API calls with 500, `POST /_stripe/test/latency?ms=N` slows every call, and
 //! `POST /_stripe/test/hold_webhooks?on=true|false` pauses webhook delivery, and
 //! `POST /_stripe/test/advance_clock?seconds=N` moves the simulator's clock forward (Checkout
-//! sessions past their `expires_at` then expire; subscriptions whose period ended renew).
+//! sessions past their `expires_at` then expire; subscriptions whose period ended renew), and
+//! `POST /_stripe/test/close_dispute?id=dp_…&outcome=won|lost` closes a dispute.
 
 // Handlers fail with a ready Stripe-shaped `Response`, handed straight back to axum: boxing
 // it to shrink the `Err` variant would cost an allocation and buy nothing on this path.
@@ -17,6 +18,7 @@
 mod api;
 mod billing;
 pub mod cards;
+mod disputes;
 mod hosted;
 mod webhooks;
 
@@ -399,11 +401,13 @@ pub fn router(sim: Sim) -> Router<AppState> {
         .route("/v1/invoices/{id}", get(api::retrieve))
         .route("/v1/refunds", post(api::create_refund))
         .route("/v1/refunds/{id}", get(api::retrieve))
+        .route("/v1/disputes/{id}", get(api::retrieve))
         .route("/checkout/{id}", get(hosted::page).post(hosted::submit))
         .route("/test/fail_next", post(api::test_fail_next))
         .route("/test/latency", post(api::test_latency))
         .route("/test/advance_clock", post(api::test_advance_clock))
         .route("/test/hold_webhooks", post(api::test_hold_webhooks))
+        .route("/test/close_dispute", post(disputes::test_close))
         .with_state(sim);
     Router::new().nest("/_stripe", r)
 }

@@ -12,19 +12,19 @@ use crate::campaign_api::live_campaign_from;
 use crate::payments_api::{backer, draft, pay, start_pledge, tier_of, wait_for};
 use crate::support::{spawn_app, TestApp};
 
-const PAID_SECRET: &str = "SECRET-PAID-LESSON-42";
+pub(crate) const PAID_SECRET: &str = "SECRET-PAID-LESSON-42";
 const PREVIEW_TEXT: &str = "PREVIEW-FOR-EVERYONE";
 const QUIZ: &str = "Which clause picks columns?\n* SELECT\n- FROM\n? SELECT names the columns.\n\n\
     Name the clause that filters groups.\n= HAVING";
 
-async fn post(who: &TestApp, name: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+pub(crate) async fn post(who: &TestApp, name: &str, fields: &[(&str, &str)]) -> reqwest::Response {
     let csrf = who.csrf().await;
     let mut form = vec![("csrf", csrf.as_str())];
     form.extend_from_slice(fields);
     who.call(name, &form).await
 }
 
-pub async fn ok_json(who: &TestApp, name: &str, fields: &[(&str, &str)]) -> Value {
+pub(crate) async fn ok_json(who: &TestApp, name: &str, fields: &[(&str, &str)]) -> Value {
     let res = post(who, name, fields).await;
     let status = res.status();
     let body = res.text().await.unwrap();
@@ -32,19 +32,19 @@ pub async fn ok_json(who: &TestApp, name: &str, fields: &[(&str, &str)]) -> Valu
     serde_json::from_str(&body).unwrap_or(Value::Null)
 }
 
-pub struct Course {
+pub(crate) struct Course {
     pub id: String,
     pub slug: String,
     pub preview: String,
     pub paid: String,
     pub later: String,
-    file: String,
-    campaign: String,
+    pub file: String,
+    pub campaign: String,
 }
 
 /// A flexible live campaign whose backers get a published course of three lessons: a free
 /// preview, a paid one with audio and a quiz, and one that opens next week. Also sold for $20.
-pub async fn course_of_campaign(app: &TestApp, creator_handle: &str) -> (TestApp, Course) {
+pub(crate) async fn course_of_campaign(app: &TestApp, creator_handle: &str) -> (TestApp, Course) {
     let slug = format!("{creator_handle}-camp").replace('_', "-");
     let (creator, campaign) =
         live_campaign_from(app, creator_handle, draft(&slug, "flexible", "50")).await;
