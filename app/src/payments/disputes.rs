@@ -8,7 +8,6 @@ use super::flow::{record_paid, unavailable};
 use super::ledger::{
     dispute_legs, dispute_won_legs, milestone_dispute_legs, milestone_dispute_won_legs, Leg, TxKind,
 };
-use crate::vars;
 use super::mails::{self, Kind};
 use super::rules::{PledgeEvent, PledgeState};
 use super::store::{self, LedgerEntry, Move, PledgeRow};
@@ -16,6 +15,7 @@ use super::stripe::{DisputeFacts, DisputeStatus};
 use crate::backend::AppState;
 use crate::campaigns::model::CampaignMode;
 use crate::error::{AppError, AppResult};
+use crate::vars;
 
 /// Brings whatever dispute `id` is about up to date with Stripe.
 pub async fn sync_dispute(state: &AppState, id: &str) -> AppResult<()> {
