@@ -8,8 +8,12 @@ use std::time::Duration;
 use app::payments::rules::PledgeState;
 use serde_json::{json, Value};
 
+use crate::campaign_api::{live_campaign_from, today};
 use crate::courses_api::{course_of_campaign, ok_json, Course, PAID_SECRET};
-use crate::payments_api::{backer, pay, start_pledge, tier_of, wait_for};
+use crate::payments_api::{
+    assert_ledger_consistent, backer, draft, pay, pledge_of, start_pledge, tier_of, wait_for,
+    HOLDER,
+};
 use crate::support::{spawn_app, TestApp};
 
 const DISPUTE_CARD: &str = "4000000000000259";
@@ -416,4 +420,112 @@ async fn a_disputed_pledge_stops_counting_and_closes_its_reward_until_won() {
         .await
         .unwrap();
     assert_eq!(report.flagged, 0);
+}
+
+/// A milestone campaign whose stages were all released holds nothing: a dispute that arrives
+/// then takes the money from the creator's released share, never below zero from the escrow,
+/// and a won dispute gives each account back what it gave.
+#[tokio::test]
+async fn a_dispute_after_every_stage_was_released_never_overdraws_the_escrow() {
+    let app = spawn_app().await;
+    let mut d = draft("disputed-stages", "milestone", "");
+    d["milestones"] = json!([
+        { "share": "50", "description": "The first lessons", "due": today(40) },
+        { "share": "50", "description": "The rest", "due": today(60) },
+    ]);
+    let (creator, c) = live_campaign_from(&app, "stage_dispute_creator", d).await;
+    let steady = backer(&app, "steady_backer").await;
+    let url: String = start_pledge(&steady, &c, "", "60", "")
+        .await
+        .json()
+        .await
+        .unwrap();
+    pay(&steady, &url, "4242424242424242").await;
+    wait_for(&app, "steady_backer", &c, PledgeState::Paid).await;
+
+    // The second backer's bank will dispute the charge: hold its dispute events back.
+    let delivered = sim_events(&app).await.len();
+    assert_eq!(sim_control(&app, "hold_webhooks?on=true").await, 204);
+    let doubter = backer(&app, "doubting_backer").await;
+    let url: String = start_pledge(&doubter, &c, "", "40", "")
+        .await
+        .json()
+        .await
+        .unwrap();
+    pay(&doubter, &url, DISPUTE_CARD).await;
+    let (disputes, payments): (Vec<_>, Vec<_>) = sim_events(&app)
+        .await
+        .into_iter()
+        .skip(delivered)
+        .partition(|(k, _)| k.starts_with("charge.dispute."));
+    for (_, p) in &payments {
+        deliver(&app, p).await;
+    }
+    wait_for(&app, "doubting_backer", &c, PledgeState::Paid).await;
+
+    // Both stages delivered and released: the escrow is empty.
+    let end = chrono::Utc::now() + chrono::Duration::days(31);
+    app::campaigns::store::advance_due(&app.state.db, end)
+        .await
+        .unwrap();
+    app::payments::settle::pass(&app.state, HOLDER, end)
+        .await
+        .unwrap();
+    let mut when = end;
+    for note in ["Lessons 1–6 are up.", "The rest is up."] {
+        let csrf = creator.csrf().await;
+        let res = creator
+            .call(
+                "deliver_milestone",
+                &[("csrf", &csrf), ("campaign_id", &c), ("note", note)],
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        when += chrono::Duration::days(8);
+        let r = app::payments::settle::pass(&app.state, HOLDER, when)
+            .await
+            .unwrap();
+        assert_eq!(r.stages, 1);
+    }
+    let released = assert_ledger_consistent(&app, &c).await;
+    assert_eq!(released.held, 0, "every stage released");
+
+    // Now the dispute arrives.
+    for (_, p) in &disputes {
+        deliver(&app, p).await;
+    }
+    wait_for(&app, "doubting_backer", &c, PledgeState::Disputed).await;
+    let disputed = assert_ledger_consistent(&app, &c).await;
+    assert_eq!(disputed.held, 0, "the escrow never goes below zero");
+    assert_eq!(disputed.disputed, 4000);
+    assert!(disputed.to_creator < released.to_creator);
+    assert_eq!(pledge_of(&app, "doubting_backer", &c).await.disputed, 4000);
+
+    // Won: each account gets back what it gave; Stripe's kept fee is the creator's cost.
+    let dp = disputes
+        .iter()
+        .find(|(k, _)| k == "charge.dispute.created")
+        .map(|(_, p)| dispute_id(p))
+        .expect("the dispute card opens a dispute");
+    assert_eq!(sim_control(&app, "hold_webhooks?on=false").await, 204);
+    assert_eq!(
+        sim_control(&app, &format!("close_dispute?id={dp}&outcome=won")).await,
+        204
+    );
+    wait_for(&app, "doubting_backer", &c, PledgeState::Paid).await;
+    let won = assert_ledger_consistent(&app, &c).await;
+    assert_eq!((won.held, won.disputed), (0, 0));
+    assert_eq!(
+        won.to_creator,
+        released.to_creator - 1500,
+        "less the kept fee"
+    );
+    let txs = ledger(&app, "campaign", &c).await;
+    assert_eq!(
+        kinds(&txs)
+            .iter()
+            .filter(|k| k.starts_with("dispute"))
+            .count(),
+        2
+    );
 }

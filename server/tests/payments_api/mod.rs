@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use crate::campaign_api::{complete_draft, live_campaign_from};
 use crate::support::{spawn_app, TestApp};
 
-const HOLDER: &str = "test-instance";
+pub const HOLDER: &str = "test-instance";
 
 pub fn draft(slug: &str, mode: &str, quantity: &str) -> Value {
     let mut d = complete_draft(slug, &format!("Campaign {slug}"));
@@ -76,7 +76,11 @@ pub async fn pay(b: &TestApp, checkout_url: &str, card: &str) -> (u16, String) {
     (res.status().as_u16(), res.url().path().to_string())
 }
 
-async fn pledge_of(app: &TestApp, backer: &str, campaign: &str) -> app::payments::store::PledgeRow {
+pub async fn pledge_of(
+    app: &TestApp,
+    backer: &str,
+    campaign: &str,
+) -> app::payments::store::PledgeRow {
     let id: String = app
         .state
         .db
@@ -127,7 +131,7 @@ async fn totals(app: &TestApp, campaign: &str) -> (i64, i64) {
 
 /// Every ledger transaction sums to zero, each Stripe object is recorded once, and what the
 /// ledger says backers paid (net of refunds) is what the pledges say.
-async fn assert_ledger_consistent(
+pub async fn assert_ledger_consistent(
     app: &TestApp,
     campaign: &str,
 ) -> app::payments::ledger::MoneySummary {
