@@ -148,14 +148,20 @@ pub(crate) mod ssr {
     }
 }
 
-/// Published courses, newest first, optionally narrowed by a search.
+/// Published courses, newest first, optionally narrowed by a search; at most `limit` of them
+/// (and never more than a catalogue page of 60).
 #[server(endpoint = "course_catalogue")]
-pub async fn course_catalogue(query: Option<String>) -> Result<Vec<CourseCard>, AppError> {
+pub async fn course_catalogue(
+    query: Option<String>,
+    limit: Option<usize>,
+) -> Result<Vec<CourseCard>, AppError> {
     use crate::backend::request::{respond, state};
+    const PAGE: usize = 60;
     respond(
         async {
             let state = state()?;
-            let rows = super::store::catalogue(&state.db, query.as_deref(), 60).await?;
+            let limit = limit.unwrap_or(PAGE).clamp(1, PAGE);
+            let rows = super::store::catalogue(&state.db, query.as_deref(), limit).await?;
             Ok(rows.iter().map(ssr::card).collect())
         }
         .await,

@@ -4,8 +4,6 @@
 //! `disputed → paid`, the same enrolment opens again. Lost: `disputed → charged_back`, it stays
 //! closed. The course's creator bears the disputed money and Stripe's fee (see docs/payments.md).
 
-use serde::Deserialize;
-
 use super::purchase::{grant_source, order, sync_intent, OrderRow};
 use crate::backend::AppState;
 use crate::error::{AppError, AppResult};
@@ -131,39 +129,16 @@ async fn step(
 /// A short note to the buyer: the course's name and address, never its content. Failures are
 /// logged, never fatal.
 async fn notify(state: &AppState, o: &OrderRow, d: &DisputeFacts, s: Step) {
-    #[derive(Deserialize)]
-    struct Row {
-        email: String,
-        title: String,
-        slug: String,
-    }
-    let row: Option<Row> = match state
-        .db
-        .row(
-            "SELECT buyer.email AS email, course.title AS title, course.slug AS slug
-             FROM type::record('course_order', $id)",
-            vars!("id" => &o.id),
-        )
-        .await
-    {
-        Ok(r) => r,
-        Err(e) => {
-            tracing::warn!(error = %e, "looking up a buyer's email failed");
-            return;
-        }
-    };
-    let Some(row) = row else { return };
-    let Ok(to) = crate::accounts::model::Email::parse(&row.email) else {
+    let Some(row) = super::purchase::order_contact(state, &o.id).await else {
         return;
     };
-    let link = format!("{}/courses/{}", state.settings.public_url, row.slug);
     let (subject, body) = texts(
         s,
         &row.title,
         &Money::new(d.amount, o.currency).to_string(),
-        &link,
+        &row.link,
     );
-    if let Err(e) = state.mailer.send(&to, &subject, &body).await {
+    if let Err(e) = state.mailer.send(&row.to, &subject, &body).await {
         tracing::warn!(error = %e, "dispute mail failed");
     }
 }

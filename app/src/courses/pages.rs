@@ -47,7 +47,7 @@ pub fn CataloguePage() -> impl IntoView {
     let c = t().course;
     let query = use_query_map();
     let q = move || query.with(|q| q.get("q")).filter(|s| !s.trim().is_empty());
-    let list = Resource::new(q, api::course_catalogue);
+    let list = Resource::new(q, |q| api::course_catalogue(q, None));
     view! {
         <Title text=c.catalogue_title/>
         <section class="page stack">
@@ -101,7 +101,11 @@ pub fn CourseGrid(cards: Vec<CourseCard>) -> impl IntoView {
 pub fn CourseMatches(query: String) -> impl IntoView {
     let c = t().course;
     let href = format!("/courses?q={}", crate::ui::url_encode(&query));
-    let list = Resource::new(move || query.clone(), |q| api::course_catalogue(Some(q)));
+    // One more than it shows, to know whether to link to the rest.
+    let list = Resource::new(
+        move || query.clone(),
+        |q| api::course_catalogue(Some(q), Some(7)),
+    );
     view! {
         <Suspense fallback=|| ()>
             {move || {

@@ -347,9 +347,19 @@ pub async fn refund(state: &AppState, o: &OrderRow, self_service: bool) -> AppRe
     Ok(())
 }
 
-/// The buyer's receipt (or refund notice): the course's name and address, never its content.
-/// Failures are logged, never fatal to the payment.
-async fn receipt(state: &AppState, o: &OrderRow, amount: Money, refund: bool) {
+/// Who an order's mails go to and what they name: the buyer's address, the course's title
+/// and address (never its content), and for a gift its recipient.
+pub(super) struct OrderContact {
+    pub to: crate::accounts::model::Email,
+    pub buyer_name: String,
+    pub recipient: Option<crate::accounts::model::Email>,
+    pub title: String,
+    pub link: String,
+}
+
+/// `None` (after logging a failed lookup) when there is nobody to write to.
+pub(super) async fn order_contact(state: &AppState, order: &str) -> Option<OrderContact> {
+    use crate::accounts::model::Email;
     #[derive(Deserialize)]
     struct Row {
         email: String,
@@ -358,27 +368,41 @@ async fn receipt(state: &AppState, o: &OrderRow, amount: Money, refund: bool) {
         title: String,
         slug: String,
     }
-    let row: Option<Row> = match state
+    let row: Row = match state
         .db
         .row(
             "SELECT buyer.email AS email, buyer.display_name AS buyer_name,
                 recipient.email AS recipient_email, course.title AS title, course.slug AS slug
              FROM type::record('course_order', $id)",
-            vars!("id" => &o.id),
+            vars!("id" => order),
         )
         .await
     {
-        Ok(r) => r,
+        Ok(r) => r?,
         Err(e) => {
             tracing::warn!(error = %e, "looking up a buyer's email failed");
-            return;
+            return None;
         }
     };
-    let Some(row) = row else { return };
-    let Ok(to) = crate::accounts::model::Email::parse(&row.email) else {
+    Some(OrderContact {
+        to: Email::parse(&row.email).ok()?,
+        buyer_name: row.buyer_name,
+        recipient: row
+            .recipient_email
+            .as_deref()
+            .and_then(|e| Email::parse(e).ok()),
+        link: format!("{}/courses/{}", state.settings.public_url, row.slug),
+        title: row.title,
+    })
+}
+
+/// The buyer's receipt (or refund notice), and a gift's note to its recipient. Failures are
+/// logged, never fatal to the payment.
+async fn receipt(state: &AppState, o: &OrderRow, amount: Money, refund: bool) {
+    let Some(row) = order_contact(state, &o.id).await else {
         return;
     };
-    let link = format!("{}/courses/{}", state.settings.public_url, row.slug);
+    let link = &row.link;
     let (subject, body) = if refund {
         (
             format!("Refund: {amount} for {} / 退款", row.title),
@@ -398,21 +422,17 @@ async fn receipt(state: &AppState, o: &OrderRow, amount: Money, refund: bool) {
             ),
         )
     };
-    if let Err(e) = state.mailer.send(&to, &subject, &body).await {
+    if let Err(e) = state.mailer.send(&row.to, &subject, &body).await {
         tracing::warn!(error = %e, "course receipt mail failed");
     }
-    let gifted = row
-        .recipient_email
-        .as_deref()
-        .and_then(|e| crate::accounts::model::Email::parse(e).ok());
-    if let (Some(to), false) = (gifted, refund) {
+    if let (Some(to), false) = (&row.recipient, refund) {
         let subject = format!("{} gave you {} / 礼物", row.buyer_name, row.title);
         let body = format!(
             "{} gave you the course {}. Every lesson is open to you now.\n\n\
              {} 送给你课程「{}」，全部课时已向你开放。\n\n{link}\n",
             row.buyer_name, row.title, row.buyer_name, row.title
         );
-        if let Err(e) = state.mailer.send(&to, &subject, &body).await {
+        if let Err(e) = state.mailer.send(to, &subject, &body).await {
             tracing::warn!(error = %e, "gift mail failed");
         }
     }

@@ -64,10 +64,11 @@ pub mod ssr {
         campaign.state AS campaign_state, campaign.ends_at AS campaign_ends_at, \
         campaign.mode AS campaign_mode, tier.title AS tier_title";
 
-    fn view(r: ViewRow, refund_window: std::time::Duration) -> PledgeView {
+    /// `refund_period`: how long after paying a backer may refund (`StripeSettings::refund_period`,
+    /// the one reading of `COHORT_REFUND_WINDOW` every refund check uses).
+    fn view(r: ViewRow, refund_period: chrono::Duration) -> PledgeView {
         let live = r.campaign_state == CampaignState::Live;
         let p = r.p;
-        let window = chrono::Duration::from_std(refund_window).unwrap_or_default();
         PledgeView {
             can_cancel: live
                 && matches!(
@@ -77,7 +78,7 @@ pub mod ssr {
             can_change: live && p.state == PledgeState::Authorized,
             can_refund: p.state == PledgeState::Paid
                 && r.campaign_mode != CampaignMode::AllOrNothing
-                && p.paid_at.is_some_and(|at| Utc::now() - at <= window),
+                && p.paid_at.is_some_and(|at| Utc::now() - at <= refund_period),
             charge_later: p.checkout_mode == "setup",
             id: p.id,
             campaign_id: p.campaign,
@@ -105,7 +106,7 @@ pub mod ssr {
         db: &Db,
         filter: &str,
         vars: serde_json::Value,
-        refund_window: std::time::Duration,
+        refund_period: chrono::Duration,
     ) -> AppResult<Vec<PledgeView>> {
         let rows: Vec<ViewRow> = db
             .rows(
@@ -116,7 +117,7 @@ pub mod ssr {
                 vars,
             )
             .await?;
-        Ok(rows.into_iter().map(|r| view(r, refund_window)).collect())
+        Ok(rows.into_iter().map(|r| view(r, refund_period)).collect())
     }
 
     pub async fn ledger_rows(db: &Db, campaign: &str) -> AppResult<Vec<LedgerRow>> {
@@ -191,7 +192,7 @@ pub async fn load_pledge_form(slug: String) -> Result<PledgeForm, AppError> {
                         &state.db,
                         "id = type::record('pledge', $id)",
                         crate::vars!("id" => p.id),
-                        state.settings.stripe.refund_window,
+                        state.settings.stripe.refund_period(),
                     )
                     .await?
                     .into_iter()
@@ -321,7 +322,7 @@ pub async fn pledge_status(pledge_id: String) -> Result<PledgeView, AppError> {
                 &state.db,
                 "id = type::record('pledge', $id) AND backer = type::record('user', $u)",
                 crate::vars!("id" => pledge_id, "u" => viewer.id),
-                state.settings.stripe.refund_window,
+                state.settings.stripe.refund_period(),
             )
             .await?
             .into_iter()
@@ -343,7 +344,7 @@ pub async fn my_pledges() -> Result<Vec<PledgeView>, AppError> {
                 &state.db,
                 "backer = type::record('user', $u) AND state NOT IN ['expired']",
                 crate::vars!("u" => viewer.id),
-                state.settings.stripe.refund_window,
+                state.settings.stripe.refund_period(),
             )
             .await
         }
@@ -406,7 +407,7 @@ pub async fn refund_pledge(
                 &state.db,
                 "id = type::record('pledge', $id)",
                 crate::vars!("id" => after.id),
-                state.settings.stripe.refund_window,
+                state.settings.stripe.refund_period(),
             )
             .await?
             .into_iter()

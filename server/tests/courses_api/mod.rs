@@ -787,6 +787,12 @@ async fn the_studio_is_the_owners_and_bad_input_changes_nothing() {
     assert_eq!(found.as_array().unwrap().len(), 1, "{found}");
     let none = ok_json(&learner, "course_catalogue", &[("query", "knitting")]).await;
     assert_eq!(none, json!([]));
+    // Discovery's search shows matching courses beside campaigns, and none for a miss.
+    let link = format!("href=\"/courses/{}\"", c.slug);
+    let discover = app.get("/discover?q=testing").await.text().await.unwrap();
+    assert!(discover.contains(&link), "{discover}");
+    let missed = app.get("/discover?q=knitting").await.text().await.unwrap();
+    assert!(!missed.contains(&link));
     let sitemap = app.get("/sitemap.xml").await.text().await.unwrap();
     assert!(
         sitemap.contains(&format!("/courses/{}", c.slug)),
