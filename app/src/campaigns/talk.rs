@@ -206,7 +206,13 @@ pub async fn hide_comment(csrf: String, comment_id: String, hidden: bool) -> Res
             let row = store::get(&state.db, &campaign)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            if row.creator != viewer.id && !viewer.has(Role::Admin) {
+            let admin = viewer.has(Role::Admin);
+            if row.creator != viewer.id && !admin {
+                return Err(AppError::Forbidden);
+            }
+            // What an admin took down after reports stays down until an admin shows it again.
+            if !hidden && !admin && talk_store::hidden_by_moderation(&state.db, &comment_id).await?
+            {
                 return Err(AppError::Forbidden);
             }
             talk_store::set_hidden(&state.db, &comment_id, hidden).await?;

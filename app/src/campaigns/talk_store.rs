@@ -229,6 +229,18 @@ pub async fn set_hidden(db: &Db, id: &str, hidden: bool) -> AppResult<()> {
         .await?)
 }
 
+/// Whether an admin hid the comment when resolving reports on it (`/admin/reports`).
+pub async fn hidden_by_moderation(db: &Db, id: &str) -> AppResult<bool> {
+    let n: Option<i64> = db
+        .row(
+            "SELECT VALUE count() FROM report
+             WHERE target = type::record('comment', $id) AND outcome = 'hidden' GROUP ALL",
+            vars!("id" => id),
+        )
+        .await?;
+    Ok(n.unwrap_or(0) > 0)
+}
+
 /// Records a report once per reporter; a second report by the same person is a no-op.
 pub async fn report(db: &Db, target_comment: &str, reporter: &str, reason: &str) -> AppResult<()> {
     let result = db

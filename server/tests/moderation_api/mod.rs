@@ -339,6 +339,33 @@ async fn hide_takes_the_content_down_and_resolves_every_report_on_it() {
         assert_eq!(r["outcome"], "hidden", "{r}");
     }
 
+    // The campaign's creator may not show again what an admin took down; an admin may.
+    let unhide = [("comment_id", w.comment.as_str()), ("hidden", "false")];
+    assert_eq!(
+        post(&w.creator, "hide_comment", &unhide).await.status(),
+        403
+    );
+    assert_eq!(
+        public_comment_body(&w.app, &w.campaign, &w.comment).await,
+        "",
+        "still hidden"
+    );
+    assert_eq!(post(&w.admin, "hide_comment", &unhide).await.status(), 200);
+    assert_eq!(
+        public_comment_body(&w.app, &w.campaign, &w.comment).await,
+        COMMENT
+    );
+    assert_eq!(
+        post(
+            &w.admin,
+            "hide_comment",
+            &[("comment_id", w.comment.as_str()), ("hidden", "true")]
+        )
+        .await
+        .status(),
+        200
+    );
+
     // A second admin acting on the same item learns it is already done.
     let again = post(
         &w.admin,
