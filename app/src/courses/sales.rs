@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::i18n::t;
-use crate::money::{Currency, Money};
+use crate::money::Currency;
 use crate::payments::ledger::MoneySummary;
 use crate::payments::model::LedgerRow;
 
@@ -22,45 +22,17 @@ pub struct CourseLedger {
 #[server(endpoint = "course_ledger")]
 pub async fn load_course_ledger(course_id: String) -> Result<CourseLedger, AppError> {
     use crate::backend::request::{require_viewer, respond, state};
-    use crate::payments::ledger::{Leg, TxKind};
+    use crate::payments::api::ssr::{ledger_rows, summarize, LedgerOwner};
     respond(
         async {
             let viewer = require_viewer().await?;
             let state = state()?;
             let course = super::access::managed(&state.db, &viewer, &course_id).await?;
-            #[derive(Deserialize)]
-            struct Row {
-                at: chrono::DateTime<chrono::Utc>,
-                kind: TxKind,
-                memo: String,
-                source: String,
-                legs: Vec<Leg>,
-            }
-            let rows: Vec<Row> = state
-                .db
-                .rows(
-                    "SELECT at, kind, memo, source, legs FROM ledger_tx \
-                     WHERE course = type::record('course', $c) ORDER BY at DESC LIMIT 500",
-                    crate::vars!("c" => &course.id),
-                )
-                .await?;
-            let mut summary = MoneySummary::default();
-            for r in &rows {
-                summary.add(r.kind, &r.legs);
-            }
+            let rows = ledger_rows(&state.db, LedgerOwner::Course, &course.id, Some(500)).await?;
             Ok(CourseLedger {
                 currency: course.currency,
-                summary,
-                rows: rows
-                    .into_iter()
-                    .map(|r| LedgerRow {
-                        at: r.at,
-                        kind: r.kind,
-                        memo: r.memo,
-                        source: r.source,
-                        legs: r.legs,
-                    })
-                    .collect(),
+                summary: summarize(&rows),
+                rows,
             })
         }
         .await,
@@ -91,28 +63,9 @@ pub fn SalesLedger(course_id: String) -> impl IntoView {
 
 #[component]
 fn Entries(l: CourseLedger) -> impl IntoView {
-    let p = t().pay;
     let cur = l.currency;
-    let m = move |v: i64| Money::new(v, cur).to_string();
     view! {
         <crate::payments::pages::MoneySummaryView summary=l.summary.clone() currency=cur/>
-        <div class="table-scroll">
-            <table class="data-table ledger">
-                <caption class="visually-hidden">{t().course.sales_title}</caption>
-                <thead><tr><th scope="col">{p.date}</th><th scope="col">{p.kind}</th><th scope="col">{p.account}</th><th scope="col">{p.memo}</th></tr></thead>
-                <tbody>
-                    {l.rows.into_iter().map(|r| view! {
-                        <tr data-kind=format!("{:?}", r.kind).to_lowercase()>
-                            <td>{r.at.format("%Y-%m-%d").to_string()}</td>
-                            <td>{p.kind(r.kind)}</td>
-                            <td><ul class="legs">{r.legs.into_iter().map(|leg| view! {
-                                <li><code>{leg.account}</code>" "<span class:negative=leg.amount < 0>{m(leg.amount)}</span></li>
-                            }).collect_view()}</ul></td>
-                            <td>{r.memo}<br/><code class="muted">{r.source}</code></td>
-                        </tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+        <crate::payments::pages::LedgerEntries rows=l.rows currency=cur caption=t().course.sales_title/>
     }
 }

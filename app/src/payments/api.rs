@@ -12,7 +12,7 @@ pub mod ssr {
     use serde::Deserialize;
 
     pub use super::super::flow::{self, Refunder};
-    use super::super::ledger::{Leg, MoneySummary, TxKind};
+    use super::super::ledger::MoneySummary;
     pub use super::super::model::{LedgerRow, PledgeProblem, PledgeView};
     use super::super::rules::PledgeState;
     pub use super::super::store::{self, problem, PledgeRow};
@@ -120,32 +120,34 @@ pub mod ssr {
         Ok(rows.into_iter().map(|r| view(r, refund_period)).collect())
     }
 
-    pub async fn ledger_rows(db: &Db, campaign: &str) -> AppResult<Vec<LedgerRow>> {
-        #[derive(Deserialize)]
-        struct Row {
-            at: chrono::DateTime<Utc>,
-            kind: TxKind,
-            memo: String,
-            source: String,
-            legs: Vec<Leg>,
-        }
-        let rows: Vec<Row> = db
+    /// Whose ledger entries to read: a campaign's, or a course's sales.
+    #[derive(Clone, Copy)]
+    pub enum LedgerOwner {
+        Campaign,
+        Course,
+    }
+
+    /// The owner's ledger entries, newest first (at most `limit` when given).
+    pub async fn ledger_rows(
+        db: &Db,
+        owner: LedgerOwner,
+        id: &str,
+        limit: Option<usize>,
+    ) -> AppResult<Vec<LedgerRow>> {
+        let field = match owner {
+            LedgerOwner::Campaign => "campaign",
+            LedgerOwner::Course => "course",
+        };
+        let limit = limit.map(|n| format!(" LIMIT {n}")).unwrap_or_default();
+        Ok(db
             .rows(
-                "SELECT at, kind, memo, source, legs FROM ledger_tx \
-                 WHERE campaign = type::record('campaign', $c) ORDER BY at DESC",
-                vars!("c" => campaign),
+                &format!(
+                    "SELECT at, kind, memo, source, legs FROM ledger_tx \
+                     WHERE {field} = type::record('{field}', $id) ORDER BY at DESC{limit}"
+                ),
+                vars!("id" => id),
             )
-            .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| LedgerRow {
-                at: r.at,
-                kind: r.kind,
-                memo: r.memo,
-                source: r.source,
-                legs: r.legs,
-            })
-            .collect())
+            .await?)
     }
 
     pub fn summarize(rows: &[LedgerRow]) -> MoneySummary {
@@ -451,7 +453,7 @@ pub async fn load_ledger(campaign_id: String) -> Result<CampaignLedger, AppError
             if terms.creator != viewer.id && !viewer.has(Role::Admin) {
                 return Err(AppError::NotFound);
             }
-            let rows = ledger_rows(&state.db, &terms.id).await?;
+            let rows = ledger_rows(&state.db, LedgerOwner::Campaign, &terms.id, None).await?;
             #[derive(serde::Deserialize)]
             struct Count {
                 state: super::rules::PledgeState,
@@ -494,7 +496,9 @@ pub async fn load_money_summary(campaign_id: String) -> Result<MoneySummary, App
                 .await?
                 .filter(|t| t.state.is_public())
                 .ok_or(AppError::NotFound)?;
-            Ok(summarize(&ledger_rows(&state.db, &terms.id).await?))
+            Ok(summarize(
+                &ledger_rows(&state.db, LedgerOwner::Campaign, &terms.id, None).await?,
+            ))
         }
         .await,
     )

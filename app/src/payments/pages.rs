@@ -6,12 +6,12 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::api::{self, CancelPledge, RefundPledge, StartPledge, UpdateCard};
-use super::model::{CampaignLedger, PledgeForm, PledgeView};
+use super::model::{CampaignLedger, LedgerRow, PledgeForm, PledgeView};
 use super::rules::PledgeState;
 use crate::campaigns::widgets::short_date;
 use crate::error::AppError;
 use crate::i18n::t;
-use crate::money::Money;
+use crate::money::{Currency, Money};
 use crate::ui::{error_of, CsrfField, FormError, SubmitButton};
 
 /// Sends the browser to `url` (Stripe Checkout lives outside the app's routes).
@@ -420,6 +420,39 @@ pub fn MoneySummaryView(
     }
 }
 
+/// Ledger transactions, one row each with its legs (a campaign's ledger, a course's sales).
+#[component]
+pub fn LedgerEntries(
+    rows: Vec<LedgerRow>,
+    currency: Currency,
+    /// A visually hidden caption, where no heading right above names the table.
+    #[prop(optional)]
+    caption: Option<&'static str>,
+) -> impl IntoView {
+    let p = t().pay;
+    let m = move |v: i64| Money::new(v, currency).to_string();
+    view! {
+        <div class="table-scroll">
+            <table class="data-table ledger">
+                {caption.map(|c| view! { <caption class="visually-hidden">{c}</caption> })}
+                <thead><tr><th scope="col">{p.date}</th><th scope="col">{p.kind}</th><th scope="col">{p.account}</th><th scope="col">{p.memo}</th></tr></thead>
+                <tbody>
+                    {rows.into_iter().map(|r| view! {
+                        <tr>
+                            <td>{short_date(r.at)}</td>
+                            <td>{p.kind(r.kind)}</td>
+                            <td><ul class="legs">{r.legs.into_iter().map(|leg| view! {
+                                <li><code>{leg.account}</code>" "<span class:negative=leg.amount < 0>{m(leg.amount)}</span></li>
+                            }).collect_view()}</ul></td>
+                            <td>{r.memo}<br/><code class="muted">{r.source}</code></td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
 #[component]
 fn Ledger(l: CampaignLedger) -> impl IntoView {
     let p = t().pay;
@@ -446,25 +479,7 @@ fn Ledger(l: CampaignLedger) -> impl IntoView {
             {if l.rows.is_empty() {
                 view! { <p class="empty-state">{p.no_entries}</p> }.into_any()
             } else {
-                view! {
-                    <div class="table-scroll">
-                        <table class="data-table ledger">
-                            <thead><tr><th scope="col">{p.date}</th><th scope="col">{p.kind}</th><th scope="col">{p.account}</th><th scope="col">{p.memo}</th></tr></thead>
-                            <tbody>
-                                {l.rows.into_iter().map(|r| view! {
-                                    <tr>
-                                        <td>{short_date(r.at)}</td>
-                                        <td>{p.kind(r.kind)}</td>
-                                        <td><ul class="legs">{r.legs.into_iter().map(|leg| view! {
-                                            <li><code>{leg.account}</code>" "<span class:negative=leg.amount < 0>{m(leg.amount)}</span></li>
-                                        }).collect_view()}</ul></td>
-                                        <td>{r.memo}<br/><code class="muted">{r.source}</code></td>
-                                    </tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
-                }.into_any()
+                view! { <LedgerEntries rows=l.rows currency=cur/> }.into_any()
             }}
         </section>
     }
