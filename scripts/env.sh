@@ -16,6 +16,13 @@ wasm_bindgen_version() {
   awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock"
 }
 
+# Runs "$@" with clippy as the compiler of the workspace's own crates: the build lints them
+# (warnings are errors) while dependencies compile as usual, so linting costs no second build.
+with_clippy() {
+  command -v clippy-driver >/dev/null || rustup component add clippy
+  RUSTC_WORKSPACE_WRAPPER="$(command -v clippy-driver)" CLIPPY_ARGS="-Dwarnings__CLIPPY_HACKERY__" "$@"
+}
+
 install_rust_target() {
   if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
     step "adding the wasm32-unknown-unknown target"

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# README command 2 (and what CI runs): formatting, lints, unit and integration tests, the
-# release build, then end-to-end tests in headless Chromium against the running server.
-# One build profile per run (release). On a cold machine the slow parts run side by side:
-# clippy (its own target dir, check mode) and the WebAssembly next to the server build.
+# README command 2 (and what CI runs): formatting, lints, unit and integration tests, then
+# end-to-end tests in headless Chromium against the running server.
+# One build of the dependencies per run: tests and the e2e server use the `ci` profile
+# (release semantics, opt-level 1), clippy runs inside that same build as the workspace
+# wrapper (no second, check-mode compile of every dependency), and the WebAssembly builds
+# next to it. The release build is for serving and benchmarks only (scripts/serve.sh).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
@@ -42,15 +44,9 @@ install_system_packages() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
 }
 
-lint() {
-  export CARGO_TARGET_DIR="$COHORT_CACHE/check"
-  cargo clippy --release -p app -p server --features app/ssr --all-targets -- -D warnings
-  cargo clippy --release -p frontend --target wasm32-unknown-unknown -- -D warnings
-}
-
 install_wasm_tools_and_build() {
   install_wasm_bindgen
-  build_wasm
+  with_clippy build_wasm
 }
 
 step "cargo fmt --check"
@@ -59,13 +55,11 @@ cargo fmt --all -- --check
 install_rust_target
 install_npm_packages
 background apt install_system_packages
-background clippy lint
 background wasm install_wasm_tools_and_build
-# The test build also builds the server binary the browser tests run: a separate
-# `cargo build --release` would compile every dependency a second time here (measured: its
-# artifacts are not reused by `cargo test --release` for this workspace).
-step "building the tests and the server (release)"
-json="$(cargo test --release -p app -p server --features app/ssr --no-run --message-format=json-render-diagnostics)"
+# The test build also builds the server binary the browser tests run, and lints every
+# workspace crate and target (tests included) with clippy on the way.
+step "building the tests and the server (profile ci, with clippy)"
+json="$(with_clippy cargo test --profile ci -p app -p server --features app/ssr --no-run --message-format=json-render-diagnostics)"
 SERVER_BIN="$(printf '%s\n' "$json" | grep '"reason":"compiler-artifact"' | grep '"kind":\["bin"\]' \
   | grep '"name":"server"' | grep -E '"profile":\{[^}]*"test":false\}' | sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -1)"
 [ -x "$SERVER_BIN" ] || { echo "the test build reported no server binary"; exit 1; }
@@ -92,7 +86,7 @@ cargo_tests() {
   done <<<"$TEST_BINS"
   return "$status"
 }
-step "unit and integration tests (release profile: reuses the build above)"
+step "unit and integration tests (run from the build above)"
 tests_ok=1
 status=0
 cargo_tests || status=$?
@@ -104,7 +98,6 @@ if [ "$status" = 137 ]; then
 fi
 [ "$status" = 0 ] || tests_ok=0
 
-finish clippy || tests_ok=0
 finish wasm
 finish apt
 
@@ -143,7 +136,7 @@ while read -r p q; do passed=$((passed + p)); failed=$((failed + q)); done < <(
 e2e_passed=$(sed -n 's/^ *\([0-9][0-9]*\) passed.*/\1/p' "$LOG_DIR/e2e.log" | tail -1)
 e2e_failed=$(sed -n 's/^ *\([0-9][0-9]*\) failed.*/\1/p' "$LOG_DIR/e2e.log" | tail -1)
 passed=$((passed + ${e2e_passed:-0})); failed=$((failed + ${e2e_failed:-0}))
-if [ "$tests_ok" = 0 ] && [ "$failed" -eq 0 ]; then failed=1; echo "cargo test or clippy did not finish cleanly (see above)"; fi
+if [ "$tests_ok" = 0 ] && [ "$failed" -eq 0 ]; then failed=1; echo "cargo test did not finish cleanly (see above)"; fi
 if [ "$e2e_ok" = 0 ] && [ "${e2e_failed:-0}" -eq 0 ]; then failed=$((failed + 1)); echo "the browser tests did not finish cleanly (see above)"; fi
 echo
 echo "took $(( $(date +%s) - started )) s"

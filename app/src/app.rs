@@ -79,7 +79,9 @@ pub fn App() -> impl IntoView {
     view! {
         <Title formatter=|title: String| if title.is_empty() { "Cohort".to_string() } else { format!("{title} · Cohort") }/>
         <Router>
-            <a class="skip-link" href="#main">{s.skip_to_content}</a>
+            // A real fragment navigation (not the router's), so focus moves into <main>.
+            <a class="skip-link" href="#main" rel="external">{s.skip_to_content}</a>
+            <ui::FocusOnNavigate/>
             <Header/>
             <main id="main" tabindex="-1">
                 <ErrorBoundary fallback=|errors| view! { <ui::ErrorPage errors/> }>

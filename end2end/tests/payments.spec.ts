@@ -4,7 +4,7 @@
 // self-service refund. The server under test runs with COHORT_CHARGE_RETRIES=2s,2s,2s.
 
 import { expect, test, type Page } from '@playwright/test';
-import { gotoReady } from './helpers';
+import { gotoReady, newUser, signUp } from './helpers';
 import { liveCampaign, pledge, type Live } from './pledging';
 
 test.describe.configure({ timeout: 150_000 });
@@ -105,4 +105,32 @@ test('a creator surveys paying backers and refunds one from the ledger page', as
   await row.getByRole('button', { name: 'Refund' }).click();
   await expect(creator.getByText('No paid pledges to refund.')).toBeVisible({ timeout: 15_000 });
   await waitForState(page, 'Refunded');
+});
+
+test('a pledge left awaiting payment: "Finish payment" opens the checkout, and cancelling asks first', async ({ page, browser }) => {
+  const live = await liveCampaign(browser, 'flexible', '30');
+  await signUp(page, newUser());
+  await gotoReady(page, `/c/${live.slug}/pledge`);
+  await page.getByLabel(/Early bird/).check();
+  await page.getByRole('button', { name: 'Continue to payment' }).click();
+  await page.waitForURL(/\/_stripe\/checkout\/cs_test_/);
+  // The backer walks away from Checkout, then comes back through "My pledges".
+  await gotoReady(page, '/pledges');
+  const card = page.locator('article.pledge').first();
+  await expect(card).toContainText('Awaiting payment');
+  // A client-side route would show "Page not found" here: the link must leave the app.
+  await card.getByRole('link', { name: 'Finish payment' }).click();
+  await page.waitForURL(/\/_stripe\/checkout\/cs_test_/);
+  await expect(page.getByLabel('Card number')).toBeVisible();
+
+  await gotoReady(page, '/pledges');
+  await card.getByRole('button', { name: 'Cancel pledge' }).click();
+  await expect(card.getByText('Cancel this pledge?')).toBeVisible();
+  await card.getByRole('button', { name: 'Keep my pledge' }).click();
+  await expect(card).toContainText('Awaiting payment');
+  await card.getByRole('button', { name: 'Cancel pledge' }).click();
+  await card.getByRole('button', { name: 'Yes, cancel it' }).click();
+  // The card changes at once, without a reload, and offers nothing more.
+  await expect(card.locator('.pledge-state')).toHaveText('Cancelled');
+  await expect(card.getByRole('link', { name: 'Finish payment' })).toBeHidden();
 });

@@ -20,3 +20,16 @@ for (const path of ['/', '/signup', '/discover', '/c/reliable-rust-web-services'
     expect(scrollWidth, `scrollWidth on ${path}; widest: ${widest.join(', ') || 'none'}`).toBeLessThanOrEqual(360);
   });
 }
+
+test('a shared campaign link on a phone shows the amount, the time left and "Back this campaign" without scrolling', async ({ page }) => {
+  await gotoReady(page, '/c/reliable-rust-web-services');
+  const bar = page.locator('.pledge-bar');
+  await expect(bar).toBeVisible();
+  await expect(bar).toContainText('$');
+  const back = bar.getByRole('link', { name: 'Back this campaign' });
+  await expect(back).toBeInViewport({ ratio: 1 });
+  const box = await back.boundingBox();
+  expect(box && box.height).toBeGreaterThanOrEqual(44);
+  await back.click();
+  await page.waitForURL('**/c/reliable-rust-web-services/pledge');
+});

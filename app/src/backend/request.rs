@@ -31,9 +31,25 @@ pub fn state() -> AppResult<AppState> {
     })
 }
 
+/// Where server functions are served (server_fn's default prefix).
+const SERVER_FN_PREFIX: &str = "/api/";
+
+/// Whether the request being served is a call of a server function itself, rather than a page
+/// whose render calls server functions directly.
+fn serving_a_server_fn() -> bool {
+    use_context::<axum::http::request::Parts>()
+        .is_some_and(|parts| parts.uri.path().starts_with(SERVER_FN_PREFIX))
+}
+
 /// Sets the HTTP status for an error result, so programs see 4xx/5xx and people see a sentence.
+/// Only for a server-function call: while a page renders, one of its parts failing (a survey a
+/// campaign does not have) must not turn the whole page into a 404. Pages set their own status
+/// (`NotFound`, `ErrorPage`).
 pub fn respond<T>(result: AppResult<T>) -> AppResult<T> {
     if let Err(e) = &result {
+        if !serving_a_server_fn() {
+            return result;
+        }
         if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
             res.set_status(e.status());
             if let AppError::RateLimited { retry_after_secs } = e {

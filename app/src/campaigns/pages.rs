@@ -119,6 +119,15 @@ fn CampaignView(d: CampaignPageData) -> impl IntoView {
                 <p class="lead">{d.pitch.clone()}</p>
                 {owner_links}
             </header>
+            // On a phone the funding panel sits below the cover: this bar keeps the amount, the
+            // time left and the call to action in view from the first screen on (CSS shows it
+            // below 40rem only).
+            {(d.state == CampaignState::Live && !d.is_owner).then(|| { let left = left.clone(); let href = pledge_href.clone(); view! {
+                <div class="pledge-bar">
+                    <p><strong>{move || pledged.get().to_string()}</strong><span class="muted">" · "{left}</span></p>
+                    <a class="button primary" href=href>{t().pay.back_this}</a>
+                </div>
+            }})}
             <div class="campaign-top">
                 <div class="campaign-media">
                     {match d.cover_url.clone() {

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use super::ledger::MoneySummary;
-use super::model::{CampaignLedger, PledgeForm, PledgeView};
+use super::model::{CampaignLedger, PledgeForm, PledgeList, PledgeView};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -102,16 +102,20 @@ pub mod ssr {
         }
     }
 
+    /// `window`: (rows to skip, rows to return); without it the newest 200.
     pub async fn views(
         db: &Db,
         filter: &str,
         vars: serde_json::Value,
+        window: Option<(u32, u32)>,
         refund_period: chrono::Duration,
     ) -> AppResult<Vec<PledgeView>> {
+        let (start, limit) = window.unwrap_or((0, 200));
         let rows: Vec<ViewRow> = db
             .rows(
                 &format!(
-                    "SELECT {}, {VIEW_EXTRA} FROM pledge WHERE {filter} ORDER BY created_at DESC LIMIT 200",
+                    "SELECT {}, {VIEW_EXTRA} FROM pledge WHERE {filter} \
+                     ORDER BY created_at DESC LIMIT {limit} START {start}",
                     store::PLEDGE_FIELDS
                 ),
                 vars,
@@ -194,6 +198,7 @@ pub async fn load_pledge_form(slug: String) -> Result<PledgeForm, AppError> {
                         &state.db,
                         "id = type::record('pledge', $id)",
                         crate::vars!("id" => p.id),
+                        None,
                         state.settings.stripe.refund_period(),
                     )
                     .await?
@@ -324,6 +329,7 @@ pub async fn pledge_status(pledge_id: String) -> Result<PledgeView, AppError> {
                 &state.db,
                 "id = type::record('pledge', $id) AND backer = type::record('user', $u)",
                 crate::vars!("id" => pledge_id, "u" => viewer.id),
+                None,
                 state.settings.stripe.refund_period(),
             )
             .await?
@@ -335,20 +341,40 @@ pub async fn pledge_status(pledge_id: String) -> Result<PledgeView, AppError> {
     )
 }
 
+/// How many pledges "My pledges" shows at once (a phone screen or two).
+pub const PLEDGES_PER_PAGE: u32 = 10;
+
+/// The signed-in backer's pledges, newest first, one page at a time, narrowed by `show`
+/// (a `PledgeFilter` name; anything else lists all).
 #[server(endpoint = "my_pledges")]
-pub async fn my_pledges() -> Result<Vec<PledgeView>, AppError> {
+pub async fn my_pledges(page: u32, show: String) -> Result<PledgeList, AppError> {
     use ssr::*;
     respond(
         async {
             let viewer = require_viewer().await?;
             let state = state()?;
-            views(
+            let page = page.clamp(1, 10_000);
+            let states: Vec<&str> = super::rules::PledgeFilter::parse(&show)
+                .states()
+                .iter()
+                .map(|s| s.as_str())
+                .collect();
+            // One row past the page says whether an older page exists.
+            let mut items = views(
                 &state.db,
-                "backer = type::record('user', $u) AND state NOT IN ['expired']",
-                crate::vars!("u" => viewer.id),
+                "backer = type::record('user', $u) AND state IN $states",
+                crate::vars!("u" => viewer.id, "states" => states),
+                Some(((page - 1) * PLEDGES_PER_PAGE, PLEDGES_PER_PAGE + 1)),
                 state.settings.stripe.refund_period(),
             )
-            .await
+            .await?;
+            let has_more = items.len() > PLEDGES_PER_PAGE as usize;
+            items.truncate(PLEDGES_PER_PAGE as usize);
+            Ok(PledgeList {
+                items,
+                page,
+                has_more,
+            })
         }
         .await,
     )
@@ -409,6 +435,7 @@ pub async fn refund_pledge(
                 &state.db,
                 "id = type::record('pledge', $id)",
                 crate::vars!("id" => after.id),
+                None,
                 state.settings.stripe.refund_period(),
             )
             .await?

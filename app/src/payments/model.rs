@@ -59,6 +59,15 @@ pub fn min_pledge(currency: Currency) -> i64 {
     10_i64.pow(currency.exponent())
 }
 
+/// One page of a backer's pledges, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PledgeList {
+    pub items: Vec<PledgeView>,
+    /// 1-based.
+    pub page: u32,
+    pub has_more: bool,
+}
+
 /// A pledge as its backer sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PledgeView {

@@ -289,7 +289,17 @@ pub fn PledgeCard(pledge: PledgeView) -> impl IntoView {
         }
     });
     let amount = Money::new(v.amount, v.currency);
-    let state_class = format!("pledge-state state-{}", v.state.as_str());
+    // After a cancel the card shows the new state at once, without its old actions.
+    let cancelled = move || matches!(cancel.value().get(), Some(Ok(())));
+    let shown_state = move || {
+        if cancelled() {
+            PledgeState::Cancelled
+        } else {
+            v.state
+        }
+    };
+    let state_class = move || format!("pledge-state state-{}", shown_state().as_str());
+    let confirming = RwSignal::new(false);
     let done = move || {
         if matches!(cancel.value().get(), Some(Ok(()))) {
             Some(p.cancelled_ok)
@@ -306,7 +316,7 @@ pub fn PledgeCard(pledge: PledgeView) -> impl IntoView {
             <p>
                 <strong>{amount.to_string()}</strong>
                 {v.tier_title.clone().map(|tt| view! { " · "{p.reward}": "{tt} })}
-                " · "<span class=state_class>{p.state(v.state)}</span>
+                " · "<span class=state_class>{move || p.state(shown_state())}</span>
             </p>
             {(v.refunded > 0).then(|| view! { <p class="muted">{p.refunded}": "{Money::new(v.refunded, v.currency).to_string()}</p> })}
             {v.failure.clone().filter(|_| v.state == PledgeState::Retrying).map(|f| view! {
@@ -316,14 +326,24 @@ pub fn PledgeCard(pledge: PledgeView) -> impl IntoView {
             })}
             <p class="muted">{short_date(v.created_at)}</p>
             <p role="status">{done}</p>
-            <div class="actions">
-                {v.checkout_url.clone().map(|u| view! { <a class="button primary" href=u>{p.finish_checkout}</a> })}
+            <div class="actions" hidden=cancelled>
+                // Checkout is served outside the app's routes: a real navigation, never the
+                // client-side router (which would show "Page not found").
+                {v.checkout_url.clone().map(|u| view! { <a class="button primary" href=u rel="external">{p.finish_checkout}</a> })}
                 {v.can_change.then(|| view! { <a class="button" href=format!("/c/{}/pledge", v.campaign_slug)>{p.change_pledge}</a> })}
                 {v.can_cancel.then(|| { let id = id.clone(); view! {
-                    <ActionForm action=cancel attr:class="inline">
-                        <CsrfField/><input type="hidden" name="pledge_id" value=id/>
-                        <SubmitButton label=p.cancel_pledge pending=cancel.pending()/>
-                    </ActionForm>
+                    <button type="button" class="button secondary" hidden=confirming
+                        on:click=move |_| confirming.set(true)>{p.cancel_pledge}</button>
+                    <div class="confirm" role="group" aria-label=p.cancel_pledge hidden=move || !confirming.get()>
+                        <p>{p.cancel_confirm}</p>
+                        <ActionForm action=cancel attr:class="inline">
+                            <CsrfField/><input type="hidden" name="pledge_id" value=id/>
+                            <button type="submit" class="button danger" disabled=move || cancel.pending().get()>
+                                {move || if cancel.pending().get() { t().working } else { p.cancel_yes }}
+                            </button>
+                        </ActionForm>
+                        <button type="button" class="button" on:click=move |_| confirming.set(false)>{p.cancel_keep}</button>
+                    </div>
                 }})}
                 {v.can_refund.then(|| { let id = id.clone(); view! {
                     <ActionForm action=refund attr:class="inline">
@@ -344,23 +364,57 @@ pub fn PledgeCard(pledge: PledgeView) -> impl IntoView {
     }
 }
 
+/// `/pledges?show=open&page=2`: the backer's pledges, newest first, a page at a time.
 #[component]
 pub fn MyPledgesPage() -> impl IntoView {
+    use super::rules::PledgeFilter;
     let p = t().pay;
-    let list = Resource::new(|| (), |_| api::my_pledges());
+    let query = use_query_map();
+    let show = move || query.with(|q| PledgeFilter::parse(&q.get("show").unwrap_or_default()));
+    let page = move || {
+        query.with(|q| {
+            q.get("page")
+                .and_then(|n| n.parse::<u32>().ok())
+                .unwrap_or(1)
+                .max(1)
+        })
+    };
+    let list = Resource::new(
+        move || (page(), show()),
+        |(page, show)| api::my_pledges(page, show.as_str().to_string()),
+    );
+    let link = |show: PledgeFilter, page: u32| match (show, page) {
+        (PledgeFilter::All, 1) => "/pledges".to_string(),
+        (show, 1) => format!("/pledges?show={}", show.as_str()),
+        (show, page) => format!("/pledges?show={}&page={page}", show.as_str()),
+    };
     view! {
         <Title text=p.my_pledges/>
         <section class="page narrow">
             <h1>{p.my_pledges}</h1>
+            <nav class="chips" aria-label=p.filter_label>
+                {PledgeFilter::ALL.into_iter().map(|f| view! {
+                    <a class="chip" href=link(f, 1) aria-current=move || (show() == f).then_some("page")>{p.filter(f)}</a>
+                }).collect_view()}
+            </nav>
             <Transition fallback=move || view! { <p class="muted">{t().loading}</p> }>
                 {move || Suspend::new(async move {
                     match list.await {
-                        Ok(v) if v.is_empty() => view! {
+                        Ok(l) if l.items.is_empty() && l.page == 1 && show() == PledgeFilter::All => view! {
                             <div class="empty-state"><p>{p.no_pledges}</p><a class="button" href="/discover">{p.discover}</a></div>
                         }.into_any(),
-                        Ok(v) => view! {
-                            <div class="stack">{v.into_iter().map(|pledge| view! { <PledgeCard pledge/> }).collect_view()}</div>
-                        }.into_any(),
+                        Ok(l) if l.items.is_empty() => view! { <p class="muted">{p.no_pledges_here}</p> }.into_any(),
+                        Ok(l) => {
+                            let f = show();
+                            view! {
+                                <div class="stack">{l.items.into_iter().map(|pledge| view! { <PledgeCard pledge/> }).collect_view()}</div>
+                                <nav class="pager" aria-label=p.page_n>
+                                    {(l.page > 1).then(|| view! { <a class="button" rel="prev" href=link(f, l.page - 1)>"← "{p.newer}</a> })}
+                                    <span class="muted">{format!("{} {}", p.page_n, l.page)}</span>
+                                    {l.has_more.then(|| view! { <a class="button" rel="next" href=link(f, l.page + 1)>{p.older}" →"</a> })}
+                                </nav>
+                            }.into_any()
+                        }
                         Err(AppError::Unauthenticated) => view! { <p><a href="/login?next=/pledges">{t().nav_login}</a></p> }.into_any(),
                         Err(e) => view! { <p class="form-error" role="alert">{t().error(&e)}</p> }.into_any(),
                     }

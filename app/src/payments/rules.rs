@@ -116,6 +116,60 @@ impl PledgeState {
     }
 }
 
+/// The filter on "My pledges": pledges still under way, paid ones, and those that ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum PledgeFilter {
+    #[default]
+    All,
+    Open,
+    Paid,
+    Ended,
+}
+
+impl PledgeFilter {
+    pub const ALL: [PledgeFilter; 4] = [Self::All, Self::Open, Self::Paid, Self::Ended];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::Open => "open",
+            Self::Paid => "paid",
+            Self::Ended => "ended",
+        }
+    }
+
+    /// Unknown values read as "all": the filter comes from a URL anyone can type.
+    pub fn parse(s: &str) -> Self {
+        Self::ALL
+            .into_iter()
+            .find(|f| f.as_str() == s)
+            .unwrap_or_default()
+    }
+
+    /// The states a pledge may be in to be listed (an expired Checkout is never listed: the
+    /// backer never finished it).
+    pub fn states(self) -> &'static [PledgeState] {
+        use PledgeState as S;
+        match self {
+            Self::All => &[
+                S::PendingCheckout,
+                S::Authorized,
+                S::Charging,
+                S::Paid,
+                S::Retrying,
+                S::Dropped,
+                S::Refunded,
+                S::Cancelled,
+                S::Disputed,
+                S::ChargedBack,
+            ],
+            Self::Open => &[S::PendingCheckout, S::Authorized, S::Charging, S::Retrying],
+            Self::Paid => &[S::Paid, S::Disputed],
+            Self::Ended => &[S::Dropped, S::Refunded, S::Cancelled, S::ChargedBack],
+        }
+    }
+}
+
 pub fn transition(
     from: PledgeState,
     event: PledgeEvent,
@@ -144,6 +198,21 @@ mod tests {
     use super::*;
     use PledgeEvent as E;
     use PledgeState as S;
+
+    #[test]
+    fn every_listed_state_is_in_exactly_one_narrow_filter_and_all_lists_them_all() {
+        for state in ALL {
+            let narrow = [PledgeFilter::Open, PledgeFilter::Paid, PledgeFilter::Ended]
+                .into_iter()
+                .filter(|f| f.states().contains(&state))
+                .count();
+            let listed = PledgeFilter::All.states().contains(&state);
+            assert_eq!(narrow, usize::from(listed), "{state:?}");
+            assert_eq!(listed, state != S::Expired, "{state:?}");
+        }
+        assert_eq!(PledgeFilter::parse("paid"), PledgeFilter::Paid);
+        assert_eq!(PledgeFilter::parse("<script>"), PledgeFilter::All);
+    }
 
     const ALL: [PledgeState; 11] = [
         S::PendingCheckout,

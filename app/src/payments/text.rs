@@ -79,6 +79,18 @@ pub struct PayText {
     pub no_pledges: &'static str,
     pub discover: &'static str,
     pub cancel_pledge: &'static str,
+    pub cancel_confirm: &'static str,
+    pub cancel_yes: &'static str,
+    pub cancel_keep: &'static str,
+    pub filter_label: &'static str,
+    pub filter_all: &'static str,
+    pub filter_open: &'static str,
+    pub filter_paid: &'static str,
+    pub filter_ended: &'static str,
+    pub no_pledges_here: &'static str,
+    pub newer: &'static str,
+    pub older: &'static str,
+    pub page_n: &'static str,
     pub change_pledge: &'static str,
     pub refund: &'static str,
     pub refund_note: &'static str,
@@ -115,6 +127,16 @@ pub struct PayText {
 }
 
 impl PayText {
+    pub fn filter(&self, f: super::rules::PledgeFilter) -> &'static str {
+        use super::rules::PledgeFilter::*;
+        match f {
+            All => self.filter_all,
+            Open => self.filter_open,
+            Paid => self.filter_paid,
+            Ended => self.filter_ended,
+        }
+    }
+
     pub fn state(&self, s: PledgeState) -> &'static str {
         use PledgeState::*;
         let i = match s {
@@ -233,6 +255,18 @@ pub static EN: PayText = PayText {
     no_pledges: "You have not backed anything yet. Discover campaigns to support.",
     discover: "Discover campaigns",
     cancel_pledge: "Cancel pledge",
+    cancel_confirm: "Cancel this pledge? You give up your place and reward.",
+    cancel_yes: "Yes, cancel it",
+    cancel_keep: "Keep my pledge",
+    filter_label: "Show",
+    filter_all: "All",
+    filter_open: "Under way",
+    filter_paid: "Paid",
+    filter_ended: "Ended",
+    no_pledges_here: "No pledges here.",
+    newer: "Newer",
+    older: "Older",
+    page_n: "Page",
     change_pledge: "Change",
     refund: "Refund me",
     refund_note: "Self-service refunds are open for",
@@ -382,6 +416,18 @@ pub static ZH: PayText = PayText {
     no_pledges: "你还没有支持任何项目。去发现值得支持的项目吧。",
     discover: "发现项目",
     cancel_pledge: "取消支持",
+    cancel_confirm: "确定取消这次支持吗？你将失去名额和回报。",
+    cancel_yes: "确定取消",
+    cancel_keep: "保留支持",
+    filter_label: "显示",
+    filter_all: "全部",
+    filter_open: "进行中",
+    filter_paid: "已支付",
+    filter_ended: "已结束",
+    no_pledges_here: "这里没有支持记录。",
+    newer: "较新",
+    older: "较早",
+    page_n: "第几页",
     change_pledge: "修改",
     refund: "申请退款",
     refund_note: "自助退款期限：",

@@ -15,6 +15,24 @@ pub fn Header() -> impl IntoView {
     let s = t();
     let reports_nav = crate::admin::reports::text::text().nav;
     let session = use_session();
+    let menu = NodeRef::<leptos::html::Details>::new();
+    // Following a link in the menu closes it, so it does not cover the page it opens (the log
+    // out button is left alone: its form still has to submit).
+    let close_menu = move |ev: leptos::ev::MouseEvent| {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let on_link = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .is_some_and(|el| el.closest("a").ok().flatten().is_some());
+            if let (true, Some(d)) = (on_link, menu.get_untracked()) {
+                let _ = d.remove_attribute("open");
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
     let logout = ServerAction::<LogOut>::new();
     session.refresh_after(move || logout.version().get());
 
@@ -32,12 +50,12 @@ pub fn Header() -> impl IntoView {
                     let is_creator = v.has(Role::Creator);
                     let profile = format!("/u/{}", v.handle);
                     view! {
-                        <details class="account-menu">
+                        <details class="account-menu" node_ref=menu>
                             <summary>
                                 {v.avatar_url.clone().map(|src| view! { <img class="avatar tiny" src=src alt=""/> })}
                                 <span>{v.display_name.to_string()}</span>
                             </summary>
-                            <div class="menu">
+                            <div class="menu" on:click=close_menu>
                                 <a href=profile>{s.nav_profile}</a>
                                 <a href="/settings">{s.nav_settings}</a>
                                 <a href="/pledges">{s.pay.my_pledges}</a>
@@ -76,6 +94,50 @@ pub fn Header() -> impl IntoView {
             <LangSwitch/>
         </header>
         <VerifyBanner/>
+    }
+}
+
+/// After a client-side navigation to another page, focus goes to the new page's heading, as a
+/// full page load would reset it, so keyboard and screen-reader users start at the content.
+/// Focus the person put in the page (a field they are typing in) is left alone.
+#[component]
+pub fn FocusOnNavigate() -> impl IntoView {
+    let location = use_location();
+    Effect::new(move |previous: Option<String>| {
+        let path = location.pathname.get();
+        #[cfg(feature = "hydrate")]
+        if previous.as_ref().is_some_and(|p| *p != path) {
+            // After the new page has rendered.
+            leptos::prelude::request_animation_frame(focus_heading);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = previous;
+        path
+    });
+}
+
+#[cfg(feature = "hydrate")]
+fn focus_heading() {
+    use wasm_bindgen::JsCast;
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let in_main = doc
+        .active_element()
+        .is_some_and(|el| el.closest("main").ok().flatten().is_some());
+    if in_main {
+        return;
+    }
+    let target = doc
+        .query_selector("main h1")
+        .ok()
+        .flatten()
+        .or_else(|| doc.get_element_by_id("main"));
+    if let Some(el) = target.and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok()) {
+        if !el.has_attribute("tabindex") {
+            let _ = el.set_attribute("tabindex", "-1");
+        }
+        let _ = el.focus();
     }
 }
 

@@ -1177,3 +1177,91 @@ async fn creators_survey_paying_backers_and_export_the_answers() {
         "answers quoted and defused: {row}"
     );
 }
+
+#[tokio::test]
+async fn my_pledges_answers_200_newest_first_a_page_at_a_time_and_filters_by_state() {
+    let app = spawn_app().await;
+    let (_creator, c) =
+        live_campaign_from(&app, "list_creator", draft("list-camp", "flexible", "5")).await;
+    let tier = tier_of(&app, &c).await;
+    let b = backer(&app, "lister").await;
+    let url: String = start_pledge(&b, &c, &tier, "30", "")
+        .await
+        .json()
+        .await
+        .unwrap();
+    pay(&b, &url, "4242424242424242").await;
+    wait_for(&app, "lister", &c, PledgeState::Paid).await;
+    let paid = pledge_of(&app, "lister", &c).await;
+
+    // A paid pledge on a campaign without a survey: the page renders, and says so with 200.
+    let page = b.get("/pledges").await;
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("Campaign list-camp"));
+
+    // Eleven older, cancelled pledges of the same backer: twelve in all.
+    for days in 1..=11 {
+        app.state
+            .db
+            .run(
+                "LET $p = (SELECT * OMIT id FROM ONLY type::record('pledge', $id)); \
+                 LET $n = (CREATE ONLY pledge CONTENT $p); \
+                 UPDATE $n.id SET state = 'cancelled', payment_intent = NONE, \
+                   checkout_session = NONE, created_at = <datetime>$at",
+                json!({
+                    "id": paid.id,
+                    "at": (chrono::Utc::now() - chrono::Duration::days(days)).to_rfc3339(),
+                }),
+            )
+            .await
+            .unwrap();
+    }
+    let list = |page: &'static str, show: &'static str| {
+        let b = b.clone();
+        async move {
+            let res = b
+                .call("my_pledges", &[("page", page), ("show", show)])
+                .await;
+            assert_eq!(res.status(), 200);
+            res.json::<app::payments::model::PledgeList>()
+                .await
+                .unwrap()
+        }
+    };
+    let first = list("1", "all").await;
+    assert_eq!(first.items.len(), 10);
+    assert!(first.has_more);
+    assert_eq!(first.items[0].id, paid.id, "newest first");
+    assert!(first
+        .items
+        .windows(2)
+        .all(|w| w[0].created_at >= w[1].created_at));
+    let second = list("2", "all").await;
+    assert_eq!(second.items.len(), 2);
+    assert!(!second.has_more);
+    let only_paid = list("1", "paid").await;
+    assert_eq!(only_paid.items.len(), 1);
+    assert_eq!(only_paid.items[0].state, PledgeState::Paid);
+    assert_eq!(list("1", "ended").await.items.len(), 10);
+    assert!(list("1", "open").await.items.is_empty());
+    // Nonsense from the URL is harmless.
+    assert_eq!(list("0", "<script>").await.items.len(), 10);
+    let html = b.get("/pledges?show=ended&page=2").await;
+    assert_eq!(html.status(), 200);
+    let html = html.text().await.unwrap();
+    assert!(
+        html.contains("Page 2") && html.contains("rel=\"prev\""),
+        "{html}"
+    );
+
+    // Another backer sees none of them.
+    let other = backer(&app, "nosy").await;
+    assert!(other
+        .call("my_pledges", &[("page", "1"), ("show", "all")])
+        .await
+        .json::<app::payments::model::PledgeList>()
+        .await
+        .unwrap()
+        .items
+        .is_empty());
+}
