@@ -181,23 +181,20 @@ mod tests {
     #[test]
     fn another_intent_amount_or_currency_is_named() {
         let f = facts("pi_2", 3500, "usd", "cus_1");
-        assert_eq!(
-            mismatches(&CHECKOUT, &f, Some("pi_1")),
-            vec![Mismatch::Session]
-        );
+        assert_eq!(mismatches(&CHECKOUT, &f, Some("pi_1")), [Mismatch::Session]);
         let f = facts("pi_1", 50, "eur", "cus_1");
         assert_eq!(
             mismatches(&CHECKOUT, &f, Some("pi_1")),
-            vec![Mismatch::Amount, Mismatch::Currency]
+            [Mismatch::Amount, Mismatch::Currency]
         );
         // A session that has no intent yet, or a pledge without a session, proves nothing.
         let f = facts("pi_1", 3500, "usd", "cus_1");
-        assert_eq!(mismatches(&CHECKOUT, &f, None), vec![Mismatch::Session]);
+        assert_eq!(mismatches(&CHECKOUT, &f, None), [Mismatch::Session]);
         let none = Asked {
             via: Via::Checkout(None),
             ..CHECKOUT
         };
-        assert_eq!(mismatches(&none, &f, Some("pi_1")), vec![Mismatch::Session]);
+        assert_eq!(mismatches(&none, &f, Some("pi_1")), [Mismatch::Session]);
     }
 
     #[test]
@@ -209,10 +206,10 @@ mod tests {
         assert!(mismatches(&asked, &facts("pi_9", 3500, "USD", "cus_1"), None).is_empty());
         assert_eq!(
             mismatches(&asked, &facts("pi_9", 3500, "usd", "cus_2"), None),
-            vec![Mismatch::Customer]
+            [Mismatch::Customer]
         );
         let mut partial = facts("pi_9", 3500, "usd", "cus_1");
         partial.amount_received = 100;
-        assert_eq!(mismatches(&asked, &partial, None), vec![Mismatch::Amount]);
+        assert_eq!(mismatches(&asked, &partial, None), [Mismatch::Amount]);
     }
 }
