@@ -115,7 +115,7 @@ OIDC_ISSUER="http://localhost:$OIDC_PORT" OIDC_CLIENT_ID="cohort-e2e" OIDC_CLIEN
   OIDC_LABEL="Mock SSO" \
   COHORT_ADDR="127.0.0.1:$PORT" DATABASE_URL="mem://" MEDIA_DIR="$E2E_DIR/media" \
   LEPTOS_SITE_ROOT="$ROOT/target/site" LEPTOS_ENV=PROD RUST_LOG="${RUST_LOG:-warn,app=info,server=info}" \
-  COHORT_CHARGE_RETRIES="2s,2s,2s" \
+  COHORT_CHARGE_RETRIES="2s,2s,2s" COHORT_STRIPE_TEST_CONTROLS=1 \
   "$SERVER_BIN" --seed-demo >"$LOG_DIR/e2e-server.log" 2>&1 &
 SERVER_PID=$!
 trap 'kill $SERVER_PID $OIDC_PID 2>/dev/null || true; rm -rf "$E2E_DIR"' EXIT

@@ -88,7 +88,7 @@ pub fn router(state: AppState) -> Router {
     let simulator = if state.settings.stripe.simulated {
         let sim = stripe_sim::Sim::new(&state);
         stripe_sim::spawn(sim.clone());
-        stripe_sim::router(sim)
+        stripe_sim::router(sim, state.settings.stripe.test_controls)
     } else {
         Router::new()
     };

@@ -13,6 +13,7 @@ mod courses_media;
 mod disputes_api;
 mod moderation_api;
 mod payments_api;
+mod stripe_guard;
 mod stripe_sim_api;
 mod support;
 

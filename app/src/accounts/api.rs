@@ -58,11 +58,13 @@ pub async fn get_session() -> Result<SessionInfo, AppError> {
     use ssr::*;
     respond(
         async {
-            let sso = state()?.oidc.map(|o| o.label().to_string());
+            let state = state()?;
+            let sso = state.oidc.as_ref().map(|o| o.label().to_string());
             Ok(SessionInfo {
                 viewer: viewer().await?,
                 csrf: csrf_token().await?,
                 sso,
+                test_mode: !state.settings.stripe.stripe_account,
             })
         }
         .await,

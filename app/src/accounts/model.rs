@@ -206,6 +206,10 @@ pub struct SessionInfo {
     pub csrf: String,
     /// The label of the configured OpenID Connect provider, if any.
     pub sso: Option<String>,
+    /// No Stripe account is configured (the built-in simulator, or another fake): no real money
+    /// moves, and every page says so.
+    #[serde(default)]
+    pub test_mode: bool,
 }
 
 /// A public profile page. Carries no email: that stays private.

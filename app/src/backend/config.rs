@@ -42,12 +42,20 @@ pub struct Settings {
 /// server under `/_stripe/` (see docs/payments.md).
 #[derive(Debug, Clone)]
 pub struct StripeSettings {
+    /// Empty until start-up when Cohort makes its own (see [`StripeSettings::generates_keys`]).
     pub secret_key: Secret,
+    /// Empty until start-up when Cohort makes its own (no `STRIPE_WEBHOOK_SECRET`).
     pub webhook_secret: Secret,
     /// Base URL the client calls, ending in `/` (the client appends `v1/…`).
     pub api_base: Option<String>,
     /// True when Cohort serves the simulator itself.
     pub simulated: bool,
+    /// True when `STRIPE_SECRET_KEY` names a Stripe account; otherwise no real money moves
+    /// (the simulator, or another fake at `STRIPE_API_BASE`) and every page says so.
+    pub stripe_account: bool,
+    /// The simulator's test controls (`/_stripe/test/…`) are served: only when the server is
+    /// started for tests (`COHORT_STRIPE_TEST_CONTROLS=1`), never with a Stripe account.
+    pub test_controls: bool,
     /// Waits before each retry of a declined settlement charge (`COHORT_CHARGE_RETRIES`, e.g.
     /// `1d,3d,5d`); after the last one the pledge is dropped.
     pub retry_schedule: Vec<std::time::Duration>,
@@ -70,9 +78,26 @@ impl StripeSettings {
     }
 }
 
-/// The simulator's fixed test keys: it accepts any `sk_test_…`, and signs with this secret.
-pub const SIMULATOR_SECRET_KEY: &str = "sk_test_cohort_simulator";
-pub const SIMULATOR_WEBHOOK_SECRET: &str = "whsec_cohort_simulator";
+impl StripeSettings {
+    /// Whether a key still has to be made at start-up (generated once, then stored in the
+    /// database so the app and its simulator agree after a restart).
+    pub fn generates_keys(&self) -> bool {
+        self.secret_key.expose().is_empty() || self.webhook_secret.expose().is_empty()
+    }
+}
+
+/// Whether a flag variable is on (`1`, `true`, `yes`, `on`).
+fn flag(get: &impl Fn(&str) -> Option<String>, name: &'static str) -> Result<bool, ConfigError> {
+    match get(name).map(|v| v.trim().to_ascii_lowercase()) {
+        None => Ok(false),
+        Some(v) if matches!(v.as_str(), "1" | "true" | "yes" | "on") => Ok(true),
+        Some(v) if matches!(v.as_str(), "0" | "false" | "no" | "off") => Ok(false),
+        Some(v) => Err(ConfigError::Invalid {
+            name,
+            reason: format!("{v:?} is not 1/true or 0/false"),
+        }),
+    }
+}
 
 /// Parses `30s`, `5m`, `2h`, `3d` (a bare number is seconds).
 pub fn parse_duration(s: &str) -> Option<std::time::Duration> {
@@ -129,9 +154,19 @@ fn stripe_from(
     } else {
         api_base
     };
+    let test_controls = flag(get, "COHORT_STRIPE_TEST_CONTROLS")?;
+    if test_controls && !simulated {
+        return Err(ConfigError::Invalid {
+            name: "COHORT_STRIPE_TEST_CONTROLS",
+            reason: "only the built-in simulator has test controls; unset it with \
+                     STRIPE_SECRET_KEY or STRIPE_API_BASE"
+                .into(),
+        });
+    }
+    // Without a Stripe account both keys are generated on first start (empty until then).
     let webhook_secret = match (get("STRIPE_WEBHOOK_SECRET"), &key) {
         (Some(s), _) => s,
-        (None, None) => SIMULATOR_WEBHOOK_SECRET.into(),
+        (None, None) => String::new(),
         (None, Some(_)) => {
             return Err(ConfigError::Invalid {
                 name: "STRIPE_WEBHOOK_SECRET",
@@ -140,10 +175,12 @@ fn stripe_from(
         }
     };
     Ok(StripeSettings {
-        secret_key: Secret::new(key.unwrap_or_else(|| SIMULATOR_SECRET_KEY.into())),
+        stripe_account: key.is_some(),
+        secret_key: Secret::new(key.unwrap_or_default()),
         webhook_secret: Secret::new(webhook_secret),
         api_base,
         simulated,
+        test_controls,
         retry_schedule,
         refund_window,
         milestone_window,
@@ -200,6 +237,20 @@ impl Settings {
                 reason: "must start with http:// or https://".into(),
             });
         }
+        let stripe = stripe_from(&get, addr)?;
+        // A public https address with pretend payments would let people believe they paid.
+        if public_url.starts_with("https://")
+            && !stripe.stripe_account
+            && !flag(&get, "COHORT_DEMO")?
+        {
+            return Err(ConfigError::Invalid {
+                name: "PUBLIC_URL",
+                reason: "is https, but no STRIPE_SECRET_KEY is set, so payments would go to the \
+                         built-in Stripe simulator; set STRIPE_SECRET_KEY, or COHORT_DEMO=1 if \
+                         this server is a demo"
+                    .into(),
+            });
+        }
         Ok(Settings {
             addr,
             database_url,
@@ -212,7 +263,7 @@ impl Settings {
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from("./data/media")),
             oidc: oidc_from(&get)?,
-            stripe: stripe_from(&get, addr)?,
+            stripe,
         })
     }
 
@@ -220,7 +271,8 @@ impl Settings {
         self.public_url.starts_with("https://")
     }
 
-    /// Settings for tests: in-memory database, a temporary media folder.
+    /// Settings for tests: in-memory database, a temporary media folder, the simulator with
+    /// its test controls.
     pub fn for_tests(media_dir: PathBuf) -> Settings {
         Settings {
             addr: "127.0.0.1:0".parse().expect("literal address"),
@@ -233,7 +285,7 @@ impl Settings {
             media_dir,
             oidc: None,
             stripe: stripe_from(
-                &|_: &str| None,
+                &|k: &str| (k == "COHORT_STRIPE_TEST_CONTROLS").then(|| "1".to_string()),
                 "127.0.0.1:0".parse().expect("literal address"),
             )
             .expect("default Stripe settings"),
@@ -307,10 +359,63 @@ mod tests {
     }
 
     #[test]
+    fn without_a_stripe_key_the_keys_are_generated_not_fixed() {
+        let s = settings(&[]).unwrap().stripe;
+        assert!(s.simulated && !s.stripe_account && !s.test_controls);
+        assert!(s.generates_keys());
+        // Another fake at STRIPE_API_BASE gets a generated webhook secret too.
+        let s = settings(&[("STRIPE_API_BASE", "http://127.0.0.1:12111")])
+            .unwrap()
+            .stripe;
+        assert!(!s.simulated && s.webhook_secret.expose().is_empty());
+        let s = settings(&[
+            ("STRIPE_SECRET_KEY", "sk_test_real"),
+            ("STRIPE_WEBHOOK_SECRET", "whsec_real"),
+        ])
+        .unwrap()
+        .stripe;
+        assert!(s.stripe_account && !s.generates_keys());
+    }
+
+    #[test]
+    fn test_controls_are_off_by_default_and_never_with_stripe() {
+        let on = settings(&[("COHORT_STRIPE_TEST_CONTROLS", "1")]).unwrap();
+        assert!(on.stripe.test_controls);
+        let e = settings(&[
+            ("COHORT_STRIPE_TEST_CONTROLS", "1"),
+            ("STRIPE_SECRET_KEY", "sk_test_real"),
+            ("STRIPE_WEBHOOK_SECRET", "whsec_real"),
+        ])
+        .unwrap_err();
+        assert!(e.to_string().contains("COHORT_STRIPE_TEST_CONTROLS"), "{e}");
+        assert!(settings(&[("COHORT_STRIPE_TEST_CONTROLS", "maybe")]).is_err());
+    }
+
+    #[test]
+    fn an_https_server_refuses_the_simulator_unless_it_is_a_demo() {
+        let https = ("PUBLIC_URL", "https://cohort.example");
+        let e = settings(&[https]).unwrap_err();
+        assert!(e.to_string().contains("COHORT_DEMO"), "{e}");
+        assert!(settings(&[https, ("COHORT_DEMO", "1")]).is_ok());
+        assert!(settings(&[https, ("COHORT_DEMO", "0")]).is_err());
+        assert!(settings(&[
+            https,
+            ("STRIPE_SECRET_KEY", "sk_live_real"),
+            ("STRIPE_WEBHOOK_SECRET", "whsec_real"),
+        ])
+        .is_ok());
+        assert!(settings(&[("PUBLIC_URL", "http://demo.local")]).is_ok());
+    }
+
+    #[test]
     fn secrets_do_not_print() {
         let s = settings(&[("SMTP_URL", "smtp://user:hunter2@mail")]).unwrap();
         assert!(!format!("{s:?}").contains("hunter2"));
-        let s = settings(&[("PUBLIC_URL", "https://cohort.example/")]).unwrap();
+        let s = settings(&[
+            ("PUBLIC_URL", "https://cohort.example/"),
+            ("COHORT_DEMO", "1"),
+        ])
+        .unwrap();
         assert_eq!(s.public_url, "https://cohort.example");
         assert!(s.secure_cookies());
     }

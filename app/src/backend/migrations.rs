@@ -43,6 +43,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "disputes",
         include_str!("migrations/0009_disputes.surql"),
     ),
+    (
+        10,
+        "payment_checks",
+        include_str!("migrations/0010_payment_checks.surql"),
+    ),
 ];
 
 #[derive(serde::Deserialize)]

@@ -10,6 +10,7 @@ pub mod markdown;
 pub mod migrations;
 pub mod rate_limit;
 pub mod request;
+pub mod secrets;
 pub mod security;
 pub mod session_store;
 pub mod state;

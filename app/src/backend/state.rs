@@ -43,7 +43,7 @@ pub enum StartError {
 impl AppState {
     /// Connects to the database, applies migrations and prepares mail and media.
     pub async fn init(
-        settings: Settings,
+        mut settings: Settings,
         leptos_options: LeptosOptions,
     ) -> Result<AppState, StartError> {
         let db = Db::connect(
@@ -53,6 +53,7 @@ impl AppState {
         )
         .await?;
         super::migrations::migrate(&db).await?;
+        super::secrets::fill_stripe_keys(&db, &mut settings.stripe).await?;
         for sub in ["avatars", "covers"] {
             let dir = settings.media_dir.join(sub);
             tokio::fs::create_dir_all(&dir)

@@ -17,6 +17,7 @@ use crate::money::{Currency, Money};
 use crate::payments::flow::{customer_of, unavailable};
 use crate::payments::ledger::{sale_legs, sale_refund_legs};
 use crate::payments::stripe::{CheckoutMode, CheckoutRequest, IntentFacts, SessionFacts};
+use crate::payments::verify::{Asked, Via};
 use crate::vars;
 
 /// The platform's share of a course sale, in basis points (as for campaigns).
@@ -242,6 +243,15 @@ pub async fn sync_intent(state: &AppState, facts: &IntentFacts) -> AppResult<()>
         return Ok(());
     };
     if !facts.succeeded || o.state != "pending" {
+        return Ok(());
+    }
+    // Only the payment of this order's own Checkout session, for its amount, counts.
+    let asked = Asked {
+        via: Via::Checkout(o.checkout_session.as_deref()),
+        amount: o.amount,
+        currency: o.currency,
+    };
+    if !crate::payments::verify::confirm(state, "order", &o.id, asked, facts).await? {
         return Ok(());
     }
     let amount = facts.amount_received;

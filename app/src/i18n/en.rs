@@ -47,6 +47,7 @@ pub static EN: Strings = Strings {
     verify_title: "Verify your email",
     verify_done: "Your email address is verified.",
     verify_banner: "Please verify your email address: we sent you a link.",
+    test_mode_banner: "Test mode: no real money moves.",
     verify_resend: "Send the link again",
     verify_resent: "We sent a new verification link.",
     forgot_title: "Reset your password",

@@ -131,6 +131,8 @@ pub struct Strings {
     pub verify_title: &'static str,
     pub verify_done: &'static str,
     pub verify_banner: &'static str,
+    /// Shown on every page while no Stripe account is configured.
+    pub test_mode_banner: &'static str,
     pub verify_resend: &'static str,
     pub verify_resent: &'static str,
     pub forgot_title: &'static str,

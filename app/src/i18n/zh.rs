@@ -48,6 +48,7 @@ pub static ZH: Strings = Strings {
     verify_title: "验证邮箱",
     verify_done: "你的邮箱已验证。",
     verify_banner: "请验证你的邮箱：我们已给你发送了链接。",
+    test_mode_banner: "测试模式：不涉及真实资金。",
     verify_resend: "重新发送链接",
     verify_resent: "我们已发送新的验证链接。",
     forgot_title: "重置密码",

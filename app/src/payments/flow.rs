@@ -336,6 +336,10 @@ pub async fn record_paid(
     p: &PledgeRow,
     facts: &IntentFacts,
 ) -> AppResult<Option<PledgeRow>> {
+    // Only the payment this pledge asked for counts (see `verify`).
+    if !super::verify::pledge_payment(state, p, facts).await? {
+        return Ok(None);
+    }
     let terms = store::terms(&state.db, &p.campaign)
         .await?
         .ok_or(AppError::NotFound)?;

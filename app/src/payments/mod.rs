@@ -28,4 +28,6 @@ pub mod store;
 #[cfg(feature = "ssr")]
 pub mod stripe;
 #[cfg(feature = "ssr")]
+pub mod verify;
+#[cfg(feature = "ssr")]
 pub mod webhook;

@@ -84,6 +84,10 @@ pub struct SessionFacts {
 pub struct IntentFacts {
     pub id: String,
     pub succeeded: bool,
+    /// What the intent asks for, in minor units of `currency` (lowercase, as Stripe writes it).
+    pub amount: i64,
+    pub currency: String,
+    pub customer: Option<String>,
     pub amount_received: i64,
     /// Stripe's processing fee, read from the charge's balance transaction.
     pub fee: i64,
@@ -394,6 +398,9 @@ fn intent_facts(pi: &stripe_shared::PaymentIntent) -> IntentFacts {
         id: pi.id.to_string(),
         refunded,
         succeeded: pi.status == PaymentIntentStatus::Succeeded,
+        amount: pi.amount,
+        currency: pi.currency.to_string().to_ascii_lowercase(),
+        customer: pi.customer.as_ref().map(|c| c.id().to_string()),
         amount_received: pi.amount_received,
         fee,
         metadata: pi.metadata.clone(),

@@ -79,6 +79,7 @@ pub fn Header() -> impl IntoView {
     };
 
     view! {
+        <TestModeBanner/>
         <header class="site-header">
             <a href="/" class="brand" aria-label="Cohort">
                 <span class="brand-mark" aria-hidden="true">"◆"</span>
@@ -175,6 +176,21 @@ fn LangSwitch() -> impl IntoView {
                 })
                 .collect_view()}
         </nav>
+    }
+}
+
+/// A slim line above every page while payments are pretend (the Stripe simulator or another
+/// fake), so nobody believes they paid or were paid.
+#[component]
+fn TestModeBanner() -> impl IntoView {
+    let session = use_session();
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let test_mode = session.info.await.ok().is_some_and(|i| i.test_mode);
+                test_mode.then(|| view! { <p class="test-mode" role="note">{t().test_mode_banner}</p> })
+            })}
+        </Transition>
     }
 }
 

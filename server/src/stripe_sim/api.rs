@@ -72,6 +72,14 @@ pub async fn create_session(State(sim): State<Sim>, headers: HeaderMap, body: By
         let success_url = p
             .get("success_url")
             .ok_or_else(|| invalid("Missing required param: success_url.", Some("success_url")))?;
+        for (param, url) in [("success_url", Some(success_url)), ("cancel_url", p.get("cancel_url"))] {
+            if url.is_some_and(|u| !sim.returns_to_app(u)) {
+                return Err(invalid(
+                    &format!("The simulator only returns to this app: {param} must start with its PUBLIC_URL."),
+                    Some(param),
+                ));
+            }
+        }
         let customer = p.get("customer");
         if let Some(c) = customer {
             if sim.get(c).await.is_none() {
@@ -299,7 +307,18 @@ pub async fn create_intent(State(sim): State<Sim>, headers: HeaderMap, body: Byt
             .ok_or_else(|| invalid("Missing required param: currency.", Some("currency")))?
             .to_ascii_lowercase();
         let customer = p.get("customer");
-        let pm = p.get("payment_method").unwrap_or_default().to_string();
+        let mut pm = p.get("payment_method").unwrap_or_default().to_string();
+        // Stripe's test PaymentMethods (`pm_card_visa`, …) become a new card of that kind.
+        if let Some((behaviour, last4)) = cards::test_payment_method(&pm) {
+            let card = json!({
+                "id": new_id("pm"), "object": "payment_method", "type": "card",
+                "created": sim.now(), "livemode": false, "customer": customer,
+                "card": { "brand": "visa", "last4": last4, "exp_month": 12, "exp_year": 2034, "funding": "credit" },
+                "billing_details": { "address": null, "email": null, "name": null, "phone": null, "tax_id": null },
+            });
+            sim.put_card(&card, behaviour).await?;
+            pm = card["id"].as_str().unwrap_or_default().to_string();
+        }
         let behaviour = sim
             .card_of(&pm)
             .await

@@ -16,6 +16,18 @@ pub enum Behaviour {
     /// `4000 0000 0000 0259`: the charge succeeds, then the cardholder disputes it as
     /// fraudulent.
     Disputed,
+    /// `4000 0000 0000 9987`: declined (`lost_card`).
+    LostCard,
+    /// `4000 0000 0000 9979`: declined (`stolen_card`).
+    StolenCard,
+    /// `4000 0000 0000 0069`: declined (`expired_card`).
+    ExpiredCard,
+    /// `4000 0000 0000 0127`: declined (`incorrect_cvc`).
+    IncorrectCvc,
+    /// `4000 0000 0000 0119`: declined (`processing_error`).
+    ProcessingError,
+    /// `4100 0000 0000 0019`: blocked as fraudulent (`fraudulent`).
+    Fraudulent,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,19 +40,48 @@ pub struct Decline {
 impl Behaviour {
     /// What happens when the card is used: saved (`setup`) or charged.
     pub fn outcome(self, charging: bool) -> Result<(), Decline> {
+        let decline = |code, decline_code, message| {
+            Err(Decline {
+                code,
+                decline_code,
+                message,
+            })
+        };
         match (self, charging) {
             (Behaviour::Succeeds | Behaviour::Disputed, _)
             | (Behaviour::AttachesThenFails, false) => Ok(()),
-            (Behaviour::InsufficientFunds, _) => Err(Decline {
-                code: "card_declined",
-                decline_code: "insufficient_funds",
-                message: "Your card has insufficient funds.",
-            }),
-            _ => Err(Decline {
-                code: "card_declined",
-                decline_code: "generic_decline",
-                message: "Your card was declined.",
-            }),
+            (Behaviour::InsufficientFunds, _) => decline(
+                "card_declined",
+                "insufficient_funds",
+                "Your card has insufficient funds.",
+            ),
+            (Behaviour::LostCard, _) => {
+                decline("card_declined", "lost_card", "Your card was declined.")
+            }
+            (Behaviour::StolenCard, _) => {
+                decline("card_declined", "stolen_card", "Your card was declined.")
+            }
+            (Behaviour::ExpiredCard, _) => {
+                decline("expired_card", "expired_card", "Your card has expired.")
+            }
+            (Behaviour::IncorrectCvc, _) => decline(
+                "incorrect_cvc",
+                "incorrect_cvc",
+                "Your card's security code is incorrect.",
+            ),
+            (Behaviour::ProcessingError, _) => decline(
+                "processing_error",
+                "processing_error",
+                "An error occurred while processing your card. Try again in a little bit.",
+            ),
+            (Behaviour::Fraudulent, _) => {
+                decline("card_declined", "fraudulent", "Your card was declined.")
+            }
+            _ => decline(
+                "card_declined",
+                "generic_decline",
+                "Your card was declined.",
+            ),
         }
     }
 }
@@ -68,9 +109,38 @@ pub fn lookup(number: &str) -> Result<(Behaviour, String), CardError> {
         "4000000000009995" => Behaviour::InsufficientFunds,
         "4000000000000341" => Behaviour::AttachesThenFails,
         "4000000000000259" => Behaviour::Disputed,
+        "4000000000009987" => Behaviour::LostCard,
+        "4000000000009979" => Behaviour::StolenCard,
+        "4000000000000069" => Behaviour::ExpiredCard,
+        "4000000000000127" => Behaviour::IncorrectCvc,
+        "4000000000000119" => Behaviour::ProcessingError,
+        "4100000000000019" => Behaviour::Fraudulent,
         _ => return Err(CardError::NotATestCard),
     };
     Ok((behaviour, digits[digits.len() - 4..].to_string()))
+}
+
+/// Stripe's test PaymentMethods (`pm_card_visa`, `pm_card_chargeDeclined`, …) usable by id in
+/// API calls, as on Stripe's testing page: the behaviour and the card's last four digits.
+pub fn test_payment_method(id: &str) -> Option<(Behaviour, &'static str)> {
+    Some(match id {
+        "pm_card_visa" => (Behaviour::Succeeds, "4242"),
+        "pm_card_visa_debit" => (Behaviour::Succeeds, "5556"),
+        "pm_card_mastercard" => (Behaviour::Succeeds, "4444"),
+        "pm_card_amex" => (Behaviour::Succeeds, "8431"),
+        "pm_card_us" => (Behaviour::Succeeds, "4242"),
+        "pm_card_chargeDeclined" => (Behaviour::Declines, "0002"),
+        "pm_card_chargeDeclinedInsufficientFunds" => (Behaviour::InsufficientFunds, "9995"),
+        "pm_card_chargeDeclinedLostCard" => (Behaviour::LostCard, "9987"),
+        "pm_card_chargeDeclinedStolenCard" => (Behaviour::StolenCard, "9979"),
+        "pm_card_chargeDeclinedExpiredCard" => (Behaviour::ExpiredCard, "0069"),
+        "pm_card_chargeDeclinedIncorrectCvc" => (Behaviour::IncorrectCvc, "0127"),
+        "pm_card_chargeDeclinedProcessingError" => (Behaviour::ProcessingError, "0119"),
+        "pm_card_chargeDeclinedFraudulent" => (Behaviour::Fraudulent, "0019"),
+        "pm_card_chargeCustomerFail" => (Behaviour::AttachesThenFails, "0341"),
+        "pm_card_createDispute" => (Behaviour::Disputed, "0259"),
+        _ => return None,
+    })
 }
 
 fn luhn(digits: &str) -> bool {

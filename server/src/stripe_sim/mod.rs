@@ -4,7 +4,12 @@
 //! `Idempotency-Key` header), hosts a checkout page that takes Stripe's test cards, and sends
 //! signed webhooks with retries. Objects live in the database, so a restart loses nothing.
 //!
-//! Test controls (not part of Stripe): `POST /_stripe/test/fail_next?count=N` answers the next
+//! It accepts only the secret key the app itself uses (generated on first start and stored, see
+//! `app::backend::secrets`), as a Bearer token or as HTTP Basic user, and redirects from its
+//! hosted page only to addresses on the app's own `PUBLIC_URL`.
+//!
+//! Test controls (not part of Stripe; served only when the server is started for tests with
+//! `COHORT_STRIPE_TEST_CONTROLS=1`): `POST /_stripe/test/fail_next?count=N` answers the next
 //! N API calls with 500, `POST /_stripe/test/latency?ms=N` slows every call, and
 //! `POST /_stripe/test/hold_webhooks?on=true|false` pauses webhook delivery, and
 //! `POST /_stripe/test/advance_clock?seconds=N` moves the simulator's clock forward (Checkout
@@ -22,7 +27,7 @@ mod disputes;
 mod hosted;
 mod webhooks;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -40,8 +45,12 @@ pub struct Sim {
     db: Db,
     /// Public base of the simulator (`https://cohort.example/_stripe`), for hosted page URLs.
     public_base: String,
+    /// The app's own `PUBLIC_URL`: Checkout may only send people back there.
+    public_url: String,
     webhook_url: String,
     webhook_secret: String,
+    /// The one secret key accepted: the app's own.
+    secret_key: String,
     clock_offset: Arc<AtomicI64>,
     fail_next: Arc<AtomicU32>,
     latency_ms: Arc<AtomicU64>,
@@ -49,6 +58,8 @@ pub struct Sim {
     hold_webhooks: Arc<AtomicBool>,
     /// Writes one at a time: the simulator favours simple and exact over fast.
     lock: Arc<tokio::sync::Mutex<()>>,
+    /// Idempotency keys whose first request is still being answered.
+    in_flight: Arc<std::sync::Mutex<HashSet<String>>>,
     wake: Arc<tokio::sync::Notify>,
     http: reqwest::Client,
 }
@@ -64,13 +75,16 @@ impl Sim {
         Sim {
             db: state.db.clone(),
             public_base: format!("{}/_stripe", state.settings.public_url),
+            public_url: state.settings.public_url.clone(),
             webhook_url: format!("http://{host}/webhooks/stripe"),
             webhook_secret: state.settings.stripe.webhook_secret.expose().to_string(),
+            secret_key: state.settings.stripe.secret_key.expose().to_string(),
             clock_offset: Default::default(),
             fail_next: Default::default(),
             latency_ms: Default::default(),
             hold_webhooks: Default::default(),
             lock: Default::default(),
+            in_flight: Default::default(),
             wake: Default::default(),
             http: reqwest::Client::builder()
                 .timeout(std::time::Duration::from_secs(30))
@@ -257,19 +271,97 @@ pub fn internal(detail: &str) -> Response {
 }
 
 /// Stripe's answer without a usable key.
-fn unauthorized() -> Response {
+fn unauthorized(given: bool) -> Response {
+    let message = if given {
+        "Invalid API Key provided. The simulator accepts only the key Cohort itself uses."
+    } else {
+        "You did not provide an API key. Send it as a Bearer token or as the HTTP Basic user."
+    };
     error(
         StatusCode::UNAUTHORIZED,
-        json!({
-            "type": "invalid_request_error",
-            "message": "You did not provide a valid API key. Use any sk_test_… key with the simulator.",
-        }),
+        json!({ "type": "invalid_request_error", "message": message }),
     )
+}
+
+/// The API key a request carries: `Authorization: Bearer KEY`, or HTTP Basic with the key as
+/// user and an empty password (`curl -u sk_test_…:`), as Stripe accepts both.
+fn api_key(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get("authorization")?.to_str().ok()?.trim();
+    let (scheme, rest) = value.split_once(' ')?;
+    if scheme.eq_ignore_ascii_case("bearer") {
+        return Some(rest.trim().to_string());
+    }
+    if scheme.eq_ignore_ascii_case("basic") {
+        use base64::Engine;
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(rest.trim())
+            .ok()?;
+        let text = String::from_utf8(decoded).ok()?;
+        let user = text.split_once(':').map_or(text.as_str(), |(u, _)| u);
+        return Some(user.to_string());
+    }
+    None
+}
+
+impl Sim {
+    /// Whether `headers` carry the app's own secret key.
+    fn authorised(&self, headers: &HeaderMap) -> Result<(), Response> {
+        match api_key(headers) {
+            Some(k) if app::backend::security::constant_time_eq(&k, &self.secret_key) => Ok(()),
+            Some(_) => Err(unauthorized(true)),
+            None => Err(unauthorized(false)),
+        }
+    }
+
+    /// Marks idempotency key `key` as being answered; `None` if another request holds it.
+    fn claim(&self, key: &str) -> Option<Claim> {
+        let mut set = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+        set.insert(key.to_string()).then(|| Claim {
+            set: self.in_flight.clone(),
+            key: key.to_string(),
+        })
+    }
+
+    /// Whether `url` leads back to the app (its `PUBLIC_URL`), the only place the simulator's
+    /// hosted page sends people: anything else would make Cohort's origin an open redirect.
+    pub fn returns_to_app(&self, url: &str) -> bool {
+        url.strip_prefix(&self.public_url)
+            .is_some_and(|rest| rest.starts_with('/') && !rest.starts_with("//"))
+    }
+}
+
+/// An idempotency key being answered, released when the answer has been sent.
+struct Claim {
+    set: Arc<std::sync::Mutex<HashSet<String>>>,
+    key: String,
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        self.set
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.key);
+    }
+}
+
+/// A digest of the request's parameters in a canonical order: Stripe compares a replay's
+/// parameters, not its bytes, and clients (async-stripe among them) send metadata in varying
+/// order.
+fn params_digest(body: &[u8]) -> String {
+    use sha2::Digest;
+    let mut pairs: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
+    pairs.sort();
+    let canonical = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
+    hex::encode(sha2::Sha256::digest(canonical.as_bytes()))
 }
 
 /// The common front of every `/v1` call: key check, injected faults and latency, and the
 /// idempotency cache (a repeated key replays the first answer; a key reused with other
-/// parameters is refused, as Stripe does).
+/// parameters is refused, and one used while its first request is still going on answers 409,
+/// as Stripe does).
 pub async fn front<F, Fut>(
     sim: &Sim,
     headers: &HeaderMap,
@@ -281,13 +373,8 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Result<(StatusCode, Value), Response>>,
 {
-    let key_ok = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .is_some_and(|k| k.starts_with("sk_test_"));
-    if !key_ok {
-        return unauthorized();
+    if let Err(refused) = sim.authorised(headers) {
+        return refused;
     }
     if sim
         .fail_next
@@ -296,15 +383,28 @@ where
     {
         return internal("injected failure");
     }
-    let _guard = sim.lock.lock().await;
     let idem = headers
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
         .map(|k| format!("{path}:{k}"));
-    let digest = {
-        use sha2::Digest;
-        hex::encode(sha2::Sha256::digest(body))
+    // A second request with a key whose first is still being answered gets Stripe's 409.
+    let _claim = match &idem {
+        Some(key) => match sim.claim(key) {
+            Some(c) => Some(c),
+            None => {
+                return error(
+                    StatusCode::CONFLICT,
+                    json!({
+                        "type": "idempotency_error",
+                        "message": "There is currently another in-progress request using this idempotent key (that probably means you submitted twice, and the other request is still going through). Please try again later.",
+                    }),
+                )
+            }
+        },
+        None => None,
     };
+    let _guard = sim.lock.lock().await;
+    let digest = params_digest(body);
     if let Some(key) = &idem {
         #[derive(serde::Deserialize)]
         struct Stored {
@@ -378,8 +478,10 @@ async fn slow_answer(sim: &Sim) {
     }
 }
 
-pub fn router(sim: Sim) -> Router<AppState> {
-    let r = Router::new()
+/// The simulator's routes; its test controls only when `test_controls` (the server was started
+/// for tests), otherwise they do not exist (404).
+pub fn router(sim: Sim, test_controls: bool) -> Router<AppState> {
+    let mut r = Router::new()
         .route("/v1/customers", post(api::create_customer))
         .route("/v1/customers/{id}", get(api::retrieve))
         .route("/v1/checkout/sessions", post(api::create_session))
@@ -402,14 +504,19 @@ pub fn router(sim: Sim) -> Router<AppState> {
         .route("/v1/refunds", post(api::create_refund))
         .route("/v1/refunds/{id}", get(api::retrieve))
         .route("/v1/disputes/{id}", get(api::retrieve))
-        .route("/checkout/{id}", get(hosted::page).post(hosted::submit))
-        .route("/test/fail_next", post(api::test_fail_next))
-        .route("/test/latency", post(api::test_latency))
-        .route("/test/advance_clock", post(api::test_advance_clock))
-        .route("/test/hold_webhooks", post(api::test_hold_webhooks))
-        .route("/test/close_dispute", post(disputes::test_close))
-        .with_state(sim);
-    Router::new().nest("/_stripe", r)
+        .route("/checkout/{id}", get(hosted::page).post(hosted::submit));
+    if test_controls {
+        r = r
+            .route("/test/fail_next", post(api::test_fail_next))
+            .route("/test/latency", post(api::test_latency))
+            .route("/test/advance_clock", post(api::test_advance_clock))
+            .route("/test/hold_webhooks", post(api::test_hold_webhooks))
+            .route("/test/close_dispute", post(disputes::test_close));
+    }
+    // Anything else under `/_stripe/` (the test controls of a server not started for tests
+    // among them) does not exist.
+    let r = r.fallback(|| async { StatusCode::NOT_FOUND });
+    Router::new().nest("/_stripe", r.with_state(sim))
 }
 
 /// Starts the webhook sender and the session expirer.

@@ -195,7 +195,7 @@ async fn a_disputed_course_purchase_closes_the_course_until_the_dispute_is_won()
     let d: Value = app
         .client
         .get(app.url(&format!("/_stripe/v1/disputes/{dp}")))
-        .header("authorization", "Bearer sk_test_cohort")
+        .header("authorization", app.stripe_auth())
         .send()
         .await
         .unwrap()

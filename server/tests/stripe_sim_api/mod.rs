@@ -6,14 +6,13 @@ use serde_json::Value;
 
 use crate::support::{spawn_app, TestApp};
 
-const KEY: &str = "Bearer sk_test_cohort";
 const MONTH: i64 = 30 * 86_400;
 
 async fn post(app: &TestApp, path: &str, form: &[(&str, &str)]) -> (u16, Value) {
     let res = app
         .client
         .post(app.url(&format!("/_stripe/v1/{path}")))
-        .header("authorization", KEY)
+        .header("authorization", app.stripe_auth())
         .form(form)
         .send()
         .await
@@ -25,7 +24,7 @@ async fn get(app: &TestApp, path: &str) -> Value {
     let res = app
         .client
         .get(app.url(&format!("/_stripe/v1/{path}")))
-        .header("authorization", KEY)
+        .header("authorization", app.stripe_auth())
         .send()
         .await
         .unwrap();
@@ -53,7 +52,7 @@ async fn subscribe(app: &TestApp, card: &str) -> Result<String, String> {
         &[
             ("mode", "subscription"),
             ("customer", cus),
-            ("success_url", "http://localhost/ok"),
+            ("success_url", app.url("/ok").as_str()),
             ("line_items[0][price_data][currency]", "usd"),
             ("line_items[0][price_data][unit_amount]", "900"),
             ("line_items[0][price_data][recurring][interval]", "month"),
@@ -202,4 +201,181 @@ async fn a_declined_renewal_goes_past_due_is_retried_then_cancelled() {
     .await;
     assert_eq!(status, 404);
     assert_eq!(err["error"]["code"], "resource_missing");
+}
+
+/// POSTs a raw form body with an idempotency key; answers status, body and whether Stripe
+/// said it replayed an earlier answer.
+async fn post_idempotent(app: &TestApp, key: &str, body: &str) -> (u16, Value, bool) {
+    let res = app
+        .client
+        .post(app.url("/_stripe/v1/customers"))
+        .header("authorization", app.stripe_auth())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("idempotency-key", key)
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    let replayed = res.headers().get("idempotent-replayed").is_some();
+    (res.status().as_u16(), res.json().await.unwrap(), replayed)
+}
+
+#[tokio::test]
+async fn idempotency_compares_parameters_not_their_order_and_refuses_concurrent_use() {
+    let app = spawn_app().await;
+    let (status, first, replayed) = post_idempotent(
+        &app,
+        "k1",
+        "email=a%40x.io&metadata[user]=u1&metadata[plan]=p1",
+    )
+    .await;
+    assert_eq!((status, replayed), (200, false), "{first}");
+    // The same parameters in another order (as async-stripe sends metadata) are a replay.
+    let (status, again, replayed) = post_idempotent(
+        &app,
+        "k1",
+        "metadata[plan]=p1&email=a%40x.io&metadata[user]=u1",
+    )
+    .await;
+    assert_eq!((status, replayed), (200, true), "{again}");
+    assert_eq!(again["id"], first["id"]);
+    // Other parameters with the same key are refused.
+    let (status, err, _) = post_idempotent(
+        &app,
+        "k1",
+        "email=b%40x.io&metadata[user]=u1&metadata[plan]=p1",
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(err["error"]["type"], "idempotency_error");
+
+    // While the first request with a key is still being answered, a second one gets 409.
+    let res = app
+        .client
+        .post(app.url("/_stripe/test/latency?ms=800"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    let (a, b) = tokio::join!(
+        post_idempotent(&app, "k2", "email=c%40x.io"),
+        post_idempotent(&app, "k2", "email=c%40x.io"),
+    );
+    let mut statuses = [a.0, b.0];
+    statuses.sort();
+    assert_eq!(statuses, [200, 409], "{} {}", a.1, b.1);
+    let (done, conflict) = if a.0 == 200 { (a, b) } else { (b, a) };
+    assert_eq!(conflict.1["error"]["type"], "idempotency_error");
+    let res = app
+        .client
+        .post(app.url("/_stripe/test/latency?ms=0"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    let (status, replay, replayed) = post_idempotent(&app, "k2", "email=c%40x.io").await;
+    assert_eq!((status, replayed), (200, true));
+    assert_eq!(replay["id"], done.1["id"]);
+}
+
+#[tokio::test]
+async fn stripes_test_payment_methods_charge_off_session_with_stripes_codes() {
+    let app = spawn_app().await;
+    let (_, customer) = post(&app, "customers", &[("email", "pm@example.com")]).await;
+    let cus = customer["id"].as_str().unwrap();
+    let cases = [
+        ("pm_card_visa", 200, "", ""),
+        ("pm_card_mastercard", 200, "", ""),
+        (
+            "pm_card_chargeDeclined",
+            402,
+            "card_declined",
+            "generic_decline",
+        ),
+        (
+            "pm_card_chargeDeclinedInsufficientFunds",
+            402,
+            "card_declined",
+            "insufficient_funds",
+        ),
+        (
+            "pm_card_chargeDeclinedLostCard",
+            402,
+            "card_declined",
+            "lost_card",
+        ),
+        (
+            "pm_card_chargeDeclinedStolenCard",
+            402,
+            "card_declined",
+            "stolen_card",
+        ),
+        (
+            "pm_card_chargeDeclinedExpiredCard",
+            402,
+            "expired_card",
+            "expired_card",
+        ),
+        (
+            "pm_card_chargeDeclinedIncorrectCvc",
+            402,
+            "incorrect_cvc",
+            "incorrect_cvc",
+        ),
+        (
+            "pm_card_chargeDeclinedProcessingError",
+            402,
+            "processing_error",
+            "processing_error",
+        ),
+        (
+            "pm_card_chargeDeclinedFraudulent",
+            402,
+            "card_declined",
+            "fraudulent",
+        ),
+        (
+            "pm_card_chargeCustomerFail",
+            402,
+            "card_declined",
+            "generic_decline",
+        ),
+    ];
+    for (pm, status, code, decline) in cases {
+        let (got, body) = post(
+            &app,
+            "payment_intents",
+            &[
+                ("amount", "2000"),
+                ("currency", "usd"),
+                ("customer", cus),
+                ("payment_method", pm),
+                ("off_session", "true"),
+                ("confirm", "true"),
+            ],
+        )
+        .await;
+        assert_eq!(got, status, "{pm}: {body}");
+        if status == 200 {
+            assert_eq!(body["status"], "succeeded", "{pm}");
+            assert_eq!(body["amount_received"], 2000, "{pm}");
+            assert!(body["payment_method"].as_str().unwrap().starts_with("pm_"));
+        } else {
+            assert_eq!(body["error"]["type"], "card_error", "{pm}");
+            assert_eq!(body["error"]["code"], code, "{pm}");
+            assert_eq!(body["error"]["decline_code"], decline, "{pm}");
+        }
+    }
+    let (status, err) = post(
+        &app,
+        "payment_intents",
+        &[
+            ("amount", "2000"),
+            ("currency", "usd"),
+            ("payment_method", "pm_card_unheard_of"),
+            ("confirm", "true"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 404, "{err}");
 }

@@ -32,7 +32,13 @@ fn client() -> reqwest::Client {
         .expect("http client")
 }
 
+/// The server as tests usually want it: the simulator with its test controls.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// The server with `configure` applied to the test settings first (e.g. test controls off).
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     server::telemetry::install_crypto_provider();
     // `TEST_LOG=1` shows the server's log (e.g. the cause behind a 500).
     if std::env::var_os("TEST_LOG").is_some() {
@@ -50,6 +56,7 @@ pub async fn spawn_app() -> TestApp {
     settings.addr = addr;
     settings.public_url = format!("http://{addr}");
     settings.stripe.api_base = Some(format!("http://{addr}/_stripe/"));
+    configure(&mut settings);
     let options = LeptosOptions::builder()
         .output_name("cohort")
         .site_root(dir.join("site").display().to_string())
@@ -70,6 +77,11 @@ pub async fn spawn_app() -> TestApp {
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// `Authorization` for the simulator: the secret key this app generated and uses.
+    pub fn stripe_auth(&self) -> String {
+        format!("Bearer {}", self.state.settings.stripe.secret_key.expose())
     }
 
     /// Same server and database, a different browser (its own cookies).
