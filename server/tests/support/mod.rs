@@ -32,7 +32,15 @@ fn client() -> reqwest::Client {
         .expect("http client")
 }
 
+/// The `/metrics` bearer token every test app is configured with.
+pub const METRICS_TOKEN: &str = "test-metrics-token";
+
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// [`spawn_app`] with `configure` applied to the settings last (SMTP, trusted proxies, …).
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     server::telemetry::install_crypto_provider();
     // `TEST_LOG=1` shows the server's log (e.g. the cause behind a 500).
     if std::env::var_os("TEST_LOG").is_some() {
@@ -50,6 +58,8 @@ pub async fn spawn_app() -> TestApp {
     settings.addr = addr;
     settings.public_url = format!("http://{addr}");
     settings.stripe.api_base = Some(format!("http://{addr}/_stripe/"));
+    settings.metrics_token = Some(app::backend::config::Secret::new(METRICS_TOKEN));
+    configure(&mut settings);
     let options = LeptosOptions::builder()
         .output_name("cohort")
         .site_root(dir.join("site").display().to_string())
