@@ -543,6 +543,15 @@ async fn create_admin_promotes_or_creates() {
     let app = spawn_app().await;
     app.sign_up("gus@example.com", "gus", "correct horse battery")
         .await;
+    // Only a verified address is promoted (security_api covers the refusal).
+    let link = app
+        .last_mail_link("gus@example.com", "Verify your email for Cohort")
+        .await;
+    let token = link.rsplit('/').next().unwrap();
+    assert_eq!(
+        app.call("verify_email", &[("token", token)]).await.status(),
+        200
+    );
     let msg = server::seed::create_admin(&app.state, "gus@example.com")
         .await
         .unwrap();
