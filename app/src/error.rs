@@ -21,6 +21,8 @@ pub enum Problem {
     InvalidResetLink,
     AvatarType,
     AvatarSize,
+    /// A search query longer than `campaigns::fuzzy::QUERY_MAX_CHARS`.
+    QueryTooLong,
     Campaign(crate::campaigns::model::CampaignProblem),
     Pledge(crate::payments::model::PledgeProblem),
     Course(crate::courses::model::CourseProblem),
@@ -58,6 +60,7 @@ impl AppError {
             AppError::Invalid(Problem::EmailTaken | Problem::HandleTaken) => S::CONFLICT,
             AppError::Invalid(Problem::WrongCredentials) => S::UNAUTHORIZED,
             AppError::Invalid(Problem::AvatarSize) => S::PAYLOAD_TOO_LARGE,
+            AppError::Invalid(Problem::QueryTooLong) => S::BAD_REQUEST,
             AppError::Invalid(Problem::AvatarType) => S::UNSUPPORTED_MEDIA_TYPE,
             AppError::Invalid(Problem::Campaign(p)) => p.status(),
             AppError::Invalid(Problem::Pledge(p)) => p.status(),

@@ -47,14 +47,16 @@ test.describe('sign-up', () => {
     await expectSignupRefused(page, TEXT.badHandle);
   });
 
-  test('an email address that is already registered is refused', async ({ page }) => {
+  test('an email address that is already registered gets the same answer and signs nobody in', async ({ page }) => {
+    // Sign-up must not tell whether an address has an account: the owner is mailed instead.
     const first = newUser();
     await signUp(page, first);
     await page.context().clearCookies();
 
     const second = { ...newUser(), email: first.email };
     await fillSignup(page, second);
-    await expectSignupRefused(page, TEXT.emailTaken);
+    await expect(status(page, TEXT.signupDone)).toContainText(first.email);
+    await expect(accountMenu(page)).toHaveCount(0);
   });
 
   test('a handle that is taken is refused', async ({ page }) => {

@@ -28,8 +28,12 @@ use app::backend::request::csrf_middleware;
 use app::backend::session_store::SurrealSessionStore;
 use app::backend::AppState;
 use app::{shell, App};
-use axum::http::{header, HeaderValue};
-use axum::{middleware, Router};
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
@@ -104,6 +108,8 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             csrf_middleware,
         ))
+        .layer(middleware::from_fn(limit_api_bodies))
+        .layer(middleware::from_fn(private_responses))
         // Lesson media and downloads are already compressed formats; compressing them would
         // drop Content-Length and Accept-Ranges (no progress bar, no resume).
         .layer(
@@ -133,6 +139,65 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(middleware::from_fn(telemetry::track_requests))
         .with_state(state)
+}
+
+/// The largest body a server function accepts. They take forms and JSON; the largest real one
+/// (a lesson of 100 000 bytes, percent-encoded) fits well within this. Uploads are plain routes
+/// with limits of their own.
+pub const API_BODY_MAX_BYTES: usize = 1024 * 1024;
+
+/// Refuses a server-function request whose body is over [`API_BODY_MAX_BYTES`] with 413, before
+/// any of it is parsed. Server functions read their whole body anyway, so it is read here once,
+/// with the limit.
+async fn limit_api_bodies(req: Request, next: Next) -> Response {
+    if !req.uri().path().starts_with("/api/") {
+        return next.run(req).await;
+    }
+    let too_large = || {
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "request body too large / 请求内容过大",
+        )
+            .into_response()
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > API_BODY_MAX_BYTES as u64) {
+        return too_large();
+    }
+    let (parts, body) = req.into_parts();
+    match axum::body::to_bytes(body, API_BODY_MAX_BYTES).await {
+        Ok(bytes) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, path = %parts.uri.path(), "request body refused");
+            too_large()
+        }
+    }
+}
+
+/// Every page carries this browser's CSRF token (and many carry what only its viewer may see),
+/// and server-function answers are about the viewer too: no shared cache may keep them.
+async fn private_responses(req: Request, next: Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let mut res = next.run(req).await;
+    let html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if (html || api) && !res.headers().contains_key(header::CACHE_CONTROL) {
+        res.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
+    }
+    res
 }
 
 /// Leptos options from the environment (cargo-leptos sets them), listening where `settings` say.

@@ -91,10 +91,30 @@ async fn create(
     .await
 }
 
-/// Makes `email` an admin, creating a verified account when there is none.
-pub async fn create_admin(state: &AppState, email: &str) -> Result<String, AppError> {
-    let email = Email::parse(email)?;
+/// Why `create-admin` did not make an admin.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateAdminError {
+    /// Anyone can sign up with an address they do not own; promoting such an account would hand
+    /// the platform to whoever registered it first.
+    #[error(
+        "{0} has an account whose address is not verified; it is not promoted. The owner of the \
+         address should verify it (the link in the sign-up mail, or \"Forgot password\", which \
+         also signs out whoever else knew the password), then run create-admin again"
+    )]
+    Unverified(String),
+    #[error(transparent)]
+    App(#[from] AppError),
+}
+
+/// Makes `email` an admin, creating a verified account when there is none. An existing account
+/// is promoted only when its address is verified.
+pub async fn create_admin(state: &AppState, email: &str) -> Result<String, CreateAdminError> {
+    let email = Email::parse(email).map_err(AppError::from)?;
     if let Some(user) = store::find_by_email(&state.db, &email).await? {
+        if user.email_verified_at.is_none() {
+            tracing::warn!(user = %user.id, "create-admin refused: address not verified");
+            return Err(CreateAdminError::Unverified(email.to_string()));
+        }
         store::add_role(&state.db, &user.id, Role::Admin).await?;
         return Ok(format!("{email} is now an admin."));
     }

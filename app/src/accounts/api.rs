@@ -71,7 +71,9 @@ pub async fn get_session() -> Result<SessionInfo, AppError> {
     )
 }
 
-/// Creates an account, signs it in and mails a verification link. Returns the address.
+/// Creates an account, signs it in and mails a verification link. Returns the address. For an
+/// address that already has an account it answers the same, creates nothing, and mails the
+/// owner instead.
 #[server(endpoint = "sign_up")]
 pub async fn sign_up(
     csrf: String,
@@ -96,7 +98,29 @@ pub async fn sign_up(
             )
             .await?;
             let hash = hash_password(&password).await?;
-            let user = store::create_user(
+            if let Some(owner) = store::find_by_email(&state.db, &email).await? {
+                // Same answer as for a new address, so sign-up does not tell who has an account;
+                // the owner learns of it by mail (at most a few times an hour).
+                let notice = rate_limit::hit(
+                    &state.db,
+                    &format!("signup:existing:{email}"),
+                    rate_limit::RESET_PER_EMAIL,
+                )
+                .await;
+                if notice.is_ok() {
+                    let base = &state.settings.public_url;
+                    let mail = mails::signup_existing(
+                        request_lang(),
+                        owner.display_name.as_str(),
+                        &format!("{base}/login"),
+                        &format!("{base}/forgot"),
+                    );
+                    state.mailer.send(&email, mail.subject, &mail.body).await?;
+                }
+                tracing::info!(user = %owner.id, "sign-up attempted with an existing address");
+                return Ok(email.to_string());
+            }
+            let created = store::create_user(
                 &state.db,
                 NewUser {
                     email: &email,
@@ -107,7 +131,12 @@ pub async fn sign_up(
                     verified: false,
                 },
             )
-            .await?;
+            .await;
+            let user = match created {
+                // Lost a race with another sign-up for this address: the same answer again.
+                Err(AppError::Invalid(Problem::EmailTaken)) => return Ok(email.to_string()),
+                other => other?,
+            };
             let session = session().await?;
             session.cycle_id().await.map_err(session_err)?;
             session
@@ -135,18 +164,25 @@ pub async fn log_in(
             check_csrf(&csrf).await?;
             let email = Email::parse(&email)?;
             let state = state()?;
-            let by_email = format!("login:email:{email}");
-            let by_ip = format!("login:ip:{}", client_ip().await);
-            rate_limit::check(&state.db, &by_email, rate_limit::LOGIN_PER_EMAIL).await?;
+            let ip = client_ip().await;
+            let by_ip = format!("login:ip:{ip}");
+            // One key per step of the backoff staircase, per (account, address).
+            let by_account_ip: Vec<(String, rate_limit::Limit)> = rate_limit::LOGIN_PER_ACCOUNT_IP
+                .iter()
+                .map(|l| (format!("login:{email}|{ip}|{}", l.window_secs), *l))
+                .collect();
+            for (key, limit) in &by_account_ip {
+                rate_limit::check(&state.db, key, *limit).await?;
+            }
             rate_limit::check(&state.db, &by_ip, rate_limit::LOGIN_PER_IP).await?;
             let user = store::find_by_email(&state.db, &email).await?;
             let stored = user.as_ref().and_then(|u| u.password_hash.clone());
             let user = match (verify_password(&password, stored).await?, user) {
                 (true, Some(user)) => user,
                 _ => {
-                    rate_limit::hit(&state.db, &by_email, rate_limit::LOGIN_PER_EMAIL)
-                        .await
-                        .ok();
+                    for (key, limit) in &by_account_ip {
+                        rate_limit::hit(&state.db, key, *limit).await.ok();
+                    }
                     rate_limit::hit(&state.db, &by_ip, rate_limit::LOGIN_PER_IP)
                         .await
                         .ok();
@@ -160,7 +196,7 @@ pub async fn log_in(
                 .insert(USER_KEY, &user.id)
                 .await
                 .map_err(session_err)?;
-            leptos_axum::redirect(&safe_next(next));
+            leptos_axum::redirect(&safe_next(next, &state.settings.public_url));
             Ok(())
         }
         .await,

@@ -46,3 +46,25 @@ pub fn reset(lang: Lang, name: &str, link: &str) -> Mail {
         },
     }
 }
+
+/// To the owner of an address someone tried to sign up with: sign-up answers the same whether
+/// an address has an account or not, so the owner hears about it here instead.
+pub fn signup_existing(lang: Lang, name: &str, login: &str, reset: &str) -> Mail {
+    match lang {
+        Lang::En => Mail {
+            subject: "Someone tried to sign up with your email",
+            body: format!(
+                "Hi {name},\n\nSomeone (hopefully you) tried to create a new Cohort account with this address, \
+                 which already has one. You can log in here:\n\n{login}\n\nForgot your password? Choose a new one here:\n\n{reset}\n\n\
+                 If it was not you, you can ignore this mail: nothing changed.\n\n— Cohort\n"
+            ),
+        },
+        Lang::ZhCn => Mail {
+            subject: "有人尝试用你的邮箱注册",
+            body: format!(
+                "{name}，你好：\n\n有人（希望是你）尝试用这个邮箱创建新的 Cohort 账户，但该邮箱已有账户。你可以在这里登录：\n\n{login}\n\n\
+                 忘记密码？可以在这里设置新密码：\n\n{reset}\n\n如果不是你本人操作，请忽略这封邮件，你的账户没有任何变化。\n\n— Cohort\n"
+            ),
+        },
+    }
+}

@@ -73,6 +73,10 @@ pub enum OidcError {
     Protocol(&'static str),
     #[error("an account with this email exists and the provider did not verify the address")]
     EmailUnverified,
+    /// The local account was never verified: whoever signed up with the address may not own
+    /// it, and may still hold its password, so the provider's identity is not joined to it.
+    #[error("an account with this email exists but its address is not verified")]
+    LocalUnverified,
     #[error(transparent)]
     App(#[from] AppError),
 }
@@ -193,8 +197,9 @@ impl OidcClient {
 }
 
 /// Finds or creates the Cohort account for verified `claims`. An existing account is joined
-/// only through an identity already linked, or an email address the provider verified: an
-/// unverified address must never take over someone's account.
+/// only through an identity already linked, or an email address the provider verified and the
+/// local account verified too: an unverified address must never take over someone's account,
+/// and a provider's word must never hand over an account someone else pre-registered.
 pub async fn account_for(db: &Db, issuer: &str, claims: &Claims) -> Result<UserRow, OidcError> {
     #[derive(Deserialize)]
     struct Linked {
@@ -220,8 +225,11 @@ pub async fn account_for(db: &Db, issuer: &str, claims: &Claims) -> Result<UserR
             "the provider did not share an email address",
         ))?;
     let user = match store::find_by_email(db, &email).await? {
-        Some(existing) if claims.email_verified => existing,
-        Some(_) => return Err(OidcError::EmailUnverified),
+        Some(_) if !claims.email_verified => return Err(OidcError::EmailUnverified),
+        Some(existing) if existing.email_verified_at.is_none() => {
+            return Err(OidcError::LocalUnverified)
+        }
+        Some(existing) => existing,
         None => create_from_claims(db, &email, claims).await?,
     };
     db.run(

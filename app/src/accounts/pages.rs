@@ -63,6 +63,7 @@ pub fn LoginPage() -> impl IntoView {
         .with_untracked(|q| q.get("sso"))
         .map(|code| match code.as_str() {
             "email" => s.err_sso_email_unverified,
+            "verify" => s.err_sso_local_unverified,
             _ => s.err_sso_failed,
         });
     let sso_next = url_encode(&next);

@@ -1,6 +1,6 @@
 //! Typed configuration from the environment (the runtime contract in docs/design.md).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 /// A secret that never prints.
@@ -36,6 +36,91 @@ pub struct Settings {
     /// Sign-in with an OpenID Connect provider, when `OIDC_ISSUER` and friends are set.
     pub oidc: Option<OidcSettings>,
     pub stripe: StripeSettings,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (`COHORT_TRUSTED_PROXIES`, e.g.
+    /// `127.0.0.1,10.0.0.0/8`), so per-IP limits see the real client behind them.
+    pub trusted_proxies: Vec<TrustedProxy>,
+    /// Bearer token `/metrics` asks for (`COHORT_METRICS_TOKEN`); without one `/metrics` is off.
+    pub metrics_token: Option<Secret>,
+    /// Searches (campaign discovery, course catalogue) one address may run per minute
+    /// (`COHORT_SEARCH_PER_MINUTE`, default 120; 0 turns the budget off, for benchmarks).
+    pub search_per_minute: u32,
+}
+
+/// Plenty for people searching (a discovery search counts twice: campaigns and courses), even
+/// behind a shared address; too few to keep a core busy.
+pub const DEFAULT_SEARCH_PER_MINUTE: u32 = 120;
+
+/// One address or network (`10.0.0.0/8`, `::1`) that `COHORT_TRUSTED_PROXIES` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrustedProxy {
+    net: IpAddr,
+    prefix: u8,
+}
+
+impl TrustedProxy {
+    pub fn contains(&self, ip: &IpAddr) -> bool {
+        fn masked(bits: u128, width: u8, prefix: u8) -> u128 {
+            if prefix == 0 {
+                0
+            } else {
+                bits >> (width - prefix)
+            }
+        }
+        match (self.net, ip.to_canonical()) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => {
+                masked(u32::from(n).into(), 32, self.prefix)
+                    == masked(u32::from(a).into(), 32, self.prefix)
+            }
+            (IpAddr::V6(n), IpAddr::V6(a)) => {
+                masked(u128::from(n), 128, self.prefix) == masked(u128::from(a), 128, self.prefix)
+            }
+            _ => false,
+        }
+    }
+}
+
+impl std::str::FromStr for TrustedProxy {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<TrustedProxy, String> {
+        let s = s.trim();
+        let (addr, prefix) = match s.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (s, None),
+        };
+        let net: IpAddr = addr
+            .parse()
+            .map_err(|_| format!("{s:?} is not an IP address or network"))?;
+        let net = net.to_canonical();
+        let width = if net.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            Some(p) => p
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= width)
+                .ok_or_else(|| format!("{s:?} has a bad prefix length"))?,
+            None => width,
+        };
+        Ok(TrustedProxy { net, prefix })
+    }
+}
+
+fn trusted_proxies_from(
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<Vec<TrustedProxy>, ConfigError> {
+    get("COHORT_TRUSTED_PROXIES")
+        .map(|raw| {
+            raw.split(',')
+                .filter(|p| !p.trim().is_empty())
+                .map(str::parse::<TrustedProxy>)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|reason| ConfigError::Invalid {
+                    name: "COHORT_TRUSTED_PROXIES",
+                    reason,
+                })
+        })
+        .transpose()
+        .map(Option::unwrap_or_default)
 }
 
 /// Where payments go. Without `STRIPE_SECRET_KEY` the built-in simulator answers on this same
@@ -264,6 +349,15 @@ impl Settings {
                 .unwrap_or_else(|| PathBuf::from("./data/media")),
             oidc: oidc_from(&get)?,
             stripe,
+            trusted_proxies: trusted_proxies_from(&get)?,
+            metrics_token: get("COHORT_METRICS_TOKEN").map(Secret::new),
+            search_per_minute: match get("COHORT_SEARCH_PER_MINUTE") {
+                None => DEFAULT_SEARCH_PER_MINUTE,
+                Some(raw) => raw.trim().parse().map_err(|_| ConfigError::Invalid {
+                    name: "COHORT_SEARCH_PER_MINUTE",
+                    reason: format!("{raw:?} is not a whole number"),
+                })?,
+            },
         })
     }
 
@@ -289,6 +383,9 @@ impl Settings {
                 "127.0.0.1:0".parse().expect("literal address"),
             )
             .expect("default Stripe settings"),
+            trusted_proxies: Vec::new(),
+            metrics_token: None,
+            search_per_minute: DEFAULT_SEARCH_PER_MINUTE,
         }
     }
 }
@@ -405,6 +502,23 @@ mod tests {
         ])
         .is_ok());
         assert!(settings(&[("PUBLIC_URL", "http://demo.local")]).is_ok());
+    }
+
+    #[test]
+    fn trusted_proxies_parse_addresses_and_networks() {
+        let s = settings(&[("COHORT_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8,::1")]).unwrap();
+        let ip = |a: &str| a.parse::<IpAddr>().unwrap();
+        let trusts = |a: &str| s.trusted_proxies.iter().any(|t| t.contains(&ip(a)));
+        assert!(trusts("127.0.0.1"));
+        assert!(trusts("10.200.3.4"));
+        assert!(trusts("::1"));
+        assert!(trusts("::ffff:10.1.1.1"));
+        assert!(!trusts("127.0.0.2"));
+        assert!(!trusts("11.0.0.1"));
+        assert!(settings(&[]).unwrap().trusted_proxies.is_empty());
+        let e = settings(&[("COHORT_TRUSTED_PROXIES", "10.0.0.0/33")]).unwrap_err();
+        assert!(e.to_string().contains("COHORT_TRUSTED_PROXIES"));
+        assert!(settings(&[("COHORT_TRUSTED_PROXIES", "proxy.local")]).is_err());
     }
 
     #[test]

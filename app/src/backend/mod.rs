@@ -17,3 +17,14 @@ pub mod state;
 pub mod visits;
 
 pub use state::AppState;
+
+/// Runs CPU-bound work (search ranking, hashing) on the blocking pool, so it never holds an async
+/// worker that other requests need.
+pub async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> crate::error::AppResult<T> {
+    tokio::task::spawn_blocking(work).await.map_err(|e| {
+        tracing::error!(error = %e, "blocking task failed");
+        crate::error::AppError::Internal
+    })
+}

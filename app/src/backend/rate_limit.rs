@@ -10,10 +10,23 @@ pub struct Limit {
     pub window_secs: i64,
 }
 
-pub const LOGIN_PER_EMAIL: Limit = Limit {
-    max: 5,
-    window_secs: 15 * 60,
-};
+/// Wrong passwords for one account from one address, as a staircase that backs off: 5 in a
+/// quarter hour, 10 in an hour, 20 in a day. Counted per (account, address) so that someone
+/// else's guessing never locks the owner out; the per-address limit below caps spraying.
+pub const LOGIN_PER_ACCOUNT_IP: [Limit; 3] = [
+    Limit {
+        max: 5,
+        window_secs: 15 * 60,
+    },
+    Limit {
+        max: 10,
+        window_secs: 60 * 60,
+    },
+    Limit {
+        max: 20,
+        window_secs: 24 * 60 * 60,
+    },
+];
 pub const LOGIN_PER_IP: Limit = Limit {
     max: 50,
     window_secs: 15 * 60,

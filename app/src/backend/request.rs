@@ -1,7 +1,7 @@
 //! What a server function knows about the request it serves: app state, session, viewer, CSRF
 //! token, client address and language. Also the CSRF middleware that issues the token.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use leptos::prelude::*;
 use tower_sessions::Session;
 
+use super::config::TrustedProxy;
 use super::security::{constant_time_eq, random_token};
 use super::session_store::USER_KEY;
 use super::AppState;
@@ -123,11 +124,67 @@ pub async fn check_csrf(submitted: &str) -> AppResult<()> {
     }
 }
 
+/// Counts one search against this address's budget (`COHORT_SEARCH_PER_MINUTE`); fails with
+/// `RateLimited` once it is spent.
+pub async fn spend_search_budget() -> AppResult<()> {
+    let state = state()?;
+    let per_minute = state.settings.search_per_minute;
+    if per_minute == 0 {
+        return Ok(());
+    }
+    let limit = super::rate_limit::Limit {
+        max: per_minute,
+        window_secs: 60,
+    };
+    let key = format!("search:ip:{}", client_ip().await);
+    super::rate_limit::hit(&state.db, &key, limit).await
+}
+
+/// The address of the person asking: the TCP peer, or, when the peer is one of
+/// `COHORT_TRUSTED_PROXIES`, the nearest untrusted address in its `X-Forwarded-For`.
 pub async fn client_ip() -> String {
-    leptos_axum::extract::<ConnectInfo<SocketAddr>>()
-        .await
-        .map(|ConnectInfo(a)| a.ip().to_string())
-        .unwrap_or_else(|_| "unknown".into())
+    let Ok(ConnectInfo(peer)) = leptos_axum::extract::<ConnectInfo<SocketAddr>>().await else {
+        return "unknown".into();
+    };
+    let trusted = state()
+        .map(|s| s.settings.trusted_proxies.clone())
+        .unwrap_or_default();
+    let headers = use_context::<http::request::Parts>()
+        .map(|p| p.headers)
+        .unwrap_or_default();
+    resolve_client_ip(peer.ip(), &headers, &trusted).to_string()
+}
+
+/// `X-Forwarded-For` is only believed when it comes from a trusted proxy, and only as far as the
+/// chain of trusted proxies reaches: reading right to left, the first address that is not a
+/// trusted proxy is the client. Anyone can send the header; only proxies we run can vouch for it.
+pub fn resolve_client_ip(
+    peer: IpAddr,
+    headers: &http::HeaderMap,
+    trusted: &[TrustedProxy],
+) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|t| t.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let forwarded: Vec<IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .map(|a| a.parse::<IpAddr>().ok())
+        .collect::<Option<Vec<_>>>()
+        // A malformed chain cannot be trusted at all.
+        .unwrap_or_default();
+    let mut client = peer;
+    for ip in forwarded.into_iter().rev() {
+        client = ip;
+        if !is_trusted(&ip) {
+            break;
+        }
+    }
+    client
 }
 
 /// Language for this request: the `cohort_lang` cookie, else `Accept-Language`.
@@ -149,10 +206,44 @@ pub fn request_lang() -> Lang {
         .unwrap_or_default()
 }
 
-/// Only same-site paths, so a crafted `?next=` cannot send people elsewhere.
-pub fn safe_next(next: Option<String>) -> String {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+/// Where to go after a sign-in or a language switch: `next` when it resolves, relative to
+/// `public_url`, to Cohort's own origin; otherwise `/`. So a crafted `?next=` cannot send people
+/// elsewhere.
+pub fn safe_next(next: Option<String>, public_url: &str) -> String {
+    next.and_then(|n| local_target(&n, public_url))
         .unwrap_or_else(|| "/".into())
+}
+
+/// The path (with query and fragment) that `next` names on our own origin, or `None`.
+fn local_target(next: &str, public_url: &str) -> Option<String> {
+    // Browsers drop tabs and newlines from a `Location` and read `\` as `/` before resolving it,
+    // so `/\t/evil.example` would become `//evil.example`: such characters are refused outright.
+    if !next.starts_with('/')
+        || next
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+    {
+        return None;
+    }
+    let base = reqwest::Url::parse(&format!("{}/", public_url.trim_end_matches('/'))).ok()?;
+    let target = base.join(next).ok()?;
+    if target.origin() != base.origin() {
+        return None;
+    }
+    let mut out = target.path().to_string();
+    // `/.//evil.example` resolves to the path `//evil.example`, which a browser reads as a host.
+    if !out.starts_with('/') || out.starts_with("//") {
+        return None;
+    }
+    if let Some(q) = target.query() {
+        out.push('?');
+        out.push_str(q);
+    }
+    if let Some(f) = target.fragment() {
+        out.push('#');
+        out.push_str(f);
+    }
+    Some(out)
 }
 
 pub fn cookie(headers: &http::HeaderMap, name: &str) -> Option<String> {
@@ -258,11 +349,63 @@ mod tests {
 
     #[test]
     fn next_only_allows_local_paths() {
-        assert_eq!(safe_next(Some("/settings".into())), "/settings");
-        assert_eq!(safe_next(Some("//evil.example".into())), "/");
-        assert_eq!(safe_next(Some("https://evil.example".into())), "/");
-        assert_eq!(safe_next(Some("/\\evil.example".into())), "/");
-        assert_eq!(safe_next(None), "/");
+        let base = "https://cohort.example";
+        let next = |n: &str| safe_next(Some(n.to_string()), base);
+        assert_eq!(next("/settings"), "/settings");
+        assert_eq!(next("/courses?q=rust#top"), "/courses?q=rust#top");
+        assert_eq!(next("/a/../b"), "/b");
+        for evil in [
+            "//evil.example",
+            "https://evil.example",
+            "https://cohort.example.evil.example/",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r/evil.example",
+            "\t//evil.example",
+            "/ /evil.example",
+            "/.//evil.example",
+            "/..//evil.example",
+            "javascript:alert(1)",
+            "evil.example",
+            "",
+        ] {
+            assert_eq!(next(evil), "/", "{evil:?}");
+        }
+        // Percent-encoded slashes stay a path on our own origin.
+        assert_eq!(next("/%2F%2Fevil.example"), "/%2F%2Fevil.example");
+        assert_eq!(safe_next(None, base), "/");
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let proxy: TrustedProxy = "10.0.0.0/8".parse().unwrap();
+        let trusted = [proxy];
+        let h = headers(&[("x-forwarded-for", "203.0.113.9, 10.0.0.7")]);
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        // From the proxy: the first untrusted address, reading right to left.
+        assert_eq!(
+            resolve_client_ip(ip("10.0.0.2"), &h, &trusted),
+            ip("203.0.113.9")
+        );
+        // From anyone else: the header is ignored.
+        assert_eq!(
+            resolve_client_ip(ip("198.51.100.1"), &h, &trusted),
+            ip("198.51.100.1")
+        );
+        assert_eq!(resolve_client_ip(ip("10.0.0.2"), &h, &[]), ip("10.0.0.2"));
+        // A client that prepends its own entries cannot skip past the proxy's.
+        let spoofed = headers(&[("x-forwarded-for", "1.2.3.4, 203.0.113.9")]);
+        assert_eq!(
+            resolve_client_ip(ip("10.0.0.2"), &spoofed, &trusted),
+            ip("203.0.113.9")
+        );
+        // Garbage in the chain: fall back to the proxy itself.
+        let junk = headers(&[("x-forwarded-for", "not-an-ip")]);
+        assert_eq!(
+            resolve_client_ip(ip("10.0.0.2"), &junk, &trusted),
+            ip("10.0.0.2")
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! tower-sessions' store backed by SurrealDB: sessions survive restarts and are shared by every
 //! app instance. The signed-in user is copied out of the record so that a password reset can end
-//! all of that user's sessions at once.
+//! all of that user's sessions at once. Records are keyed by the SHA-256 of the session id (the
+//! cookie's value), so a leaked database or backup holds no cookie that signs anyone in.
 
 use async_trait::async_trait;
 use tower_sessions::session::{Id, Record};
@@ -8,6 +9,7 @@ use tower_sessions::session_store::{Error, Result};
 use tower_sessions::SessionStore;
 
 use super::db::Db;
+use super::security::token_hash;
 use crate::vars;
 
 pub const USER_KEY: &str = "user_id";
@@ -34,6 +36,11 @@ struct Row {
     record: String,
 }
 
+/// The record key for a session id: never the id itself.
+pub fn session_key(id: &Id) -> String {
+    token_hash(&id.to_string())
+}
+
 fn backend(e: impl std::fmt::Display) -> Error {
     Error::Backend(e.to_string())
 }
@@ -54,7 +61,7 @@ impl SessionStore for SurrealSessionStore {
                 .db
                 .run(
                     "CREATE type::record('session', $id) SET record = $record, user = $user ?? NONE, expires_unix = $exp",
-                    vars!("id" => record.id.to_string(), "record" => json, "user" => user,
+                    vars!("id" => session_key(&record.id), "record" => json, "user" => user,
                           "exp" => record.expiry_date.unix_timestamp()),
                 )
                 .await;
@@ -76,7 +83,7 @@ impl SessionStore for SurrealSessionStore {
         self.db
             .run(
                 "UPSERT type::record('session', $id) SET record = $record, user = $user ?? NONE, expires_unix = $exp",
-                vars!("id" => record.id.to_string(), "record" => json, "user" => user,
+                vars!("id" => session_key(&record.id), "record" => json, "user" => user,
                       "exp" => record.expiry_date.unix_timestamp()),
             )
             .await
@@ -88,7 +95,7 @@ impl SessionStore for SurrealSessionStore {
             .db
             .row(
                 "SELECT record FROM type::record('session', $id) WHERE expires_unix > $now",
-                vars!("id" => id.to_string(), "now" => chrono::Utc::now().timestamp()),
+                vars!("id" => session_key(id), "now" => chrono::Utc::now().timestamp()),
             )
             .await
             .map_err(backend)?;
@@ -100,7 +107,7 @@ impl SessionStore for SurrealSessionStore {
         self.db
             .run(
                 "DELETE type::record('session', $id)",
-                vars!("id" => id.to_string()),
+                vars!("id" => session_key(id)),
             )
             .await
             .map_err(backend)

@@ -385,8 +385,11 @@ pub async fn discover(
         async {
             let category = category.as_deref().and_then(Category::parse);
             let sort = sort.as_deref().and_then(Sort::parse).unwrap_or_default();
-            let q: String = q.chars().take(100).collect();
-            store::search(&state()?.db, &q, category, sort, 48).await
+            let q = crate::campaigns::fuzzy::bounded_query(&q)?;
+            if !q.is_empty() {
+                crate::backend::request::spend_search_budget().await?;
+            }
+            store::search(&state()?.db, q, category, sort, 48).await
         }
         .await,
     )

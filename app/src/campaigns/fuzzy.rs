@@ -6,6 +6,23 @@
 //! finds "beginners". Chinese has no spaces, so a Chinese run matches when at least half of its
 //! character pairs occur in the text ("学习" finds "机器学习入门").
 
+/// The longest search query accepted, in characters. Server functions refuse longer ones with
+/// `Problem::QueryTooLong`; `relevance` also reads no further, whoever calls it.
+pub const QUERY_MAX_CHARS: usize = 100;
+
+/// At most this many words or Chinese runs of a query are matched; the rest are ignored.
+pub const PIECES_MAX: usize = 8;
+
+/// A search query as typed, trimmed, or `QueryTooLong` when it is over [`QUERY_MAX_CHARS`].
+pub fn bounded_query(q: &str) -> Result<&str, crate::error::Problem> {
+    let q = q.trim();
+    if q.chars().count() > QUERY_MAX_CHARS {
+        Err(crate::error::Problem::QueryTooLong)
+    } else {
+        Ok(q)
+    }
+}
+
 fn is_cjk(c: char) -> bool {
     matches!(c as u32, 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0xAC00..=0xD7AF)
 }
@@ -59,6 +76,14 @@ fn latin_word_score(query: &str, words: &[&str]) -> Option<f64> {
     let mut best: Option<f64> = None;
     for w in words {
         let w = singular(w);
+        // Words whose lengths differ by more than the edits allowed cannot be near misses (one
+        // edit changes a UTF-8 length by at most four bytes), so the quadratic distance is
+        // computed only for the few that could be.
+        if w.len().abs_diff(q.len()) > allowed_edits(len).max(1) * 4
+            && !(len >= 3 && w.starts_with(q))
+        {
+            continue;
+        }
         let score = if w == q {
             1.0
         } else if len >= 3 && w.starts_with(q) {
@@ -111,7 +136,9 @@ fn pieces(query: &str) -> Vec<(bool, String)> {
 /// How well `query` matches `text` (already lowercase), or `None` if it does not. Every piece
 /// of a one- or two-piece query must match; longer queries may miss one piece in three.
 pub fn relevance(query: &str, text: &str) -> Option<f64> {
-    let pieces = pieces(query);
+    let query: String = query.chars().take(QUERY_MAX_CHARS).collect();
+    let mut pieces = pieces(&query);
+    pieces.truncate(PIECES_MAX);
     if pieces.is_empty() {
         return None;
     }
@@ -177,6 +204,26 @@ mod tests {
         assert!(relevance("学习", ML).is_some());
         assert!(relevance("机器学习 入门", ML).is_some());
         assert!(relevance("摄影", ML).is_none());
+    }
+
+    #[test]
+    fn hostile_queries_stay_cheap() {
+        let text = "word ".repeat(2_000);
+        let long = "a".repeat(100_000);
+        let many = "abcdefgh ".repeat(10_000);
+        let started = std::time::Instant::now();
+        for _ in 0..20 {
+            assert!(relevance(&long, &text).is_none());
+            assert!(relevance(&many, &text).is_none());
+        }
+        // Unbounded, one of these took seconds; bounded, all forty take a few milliseconds.
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+        // Long words still find their near misses.
+        assert!(relevance("internationalisaton", "internationalisation basics").is_some());
     }
 
     #[test]

@@ -612,12 +612,17 @@ pub async fn search(
     );
     let vars = vars!("terms" => terms.join(" "), "cat" => category.map(|c| c.key()));
     let hits: Vec<Hit> = db.rows(&sql, vars).await?;
-    let mut ranked: Vec<(f64, String)> = hits
-        .into_iter()
-        .filter_map(|h| super::fuzzy::relevance(&q, &h.search_text).map(|r| (r, h.id)))
-        .collect();
-    ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
-    ranked.truncate(limit);
+    // Ranking thousands of texts is CPU work: off the async workers, so other requests go on.
+    let ranked = crate::backend::blocking(move || {
+        let mut ranked: Vec<(f64, String)> = hits
+            .into_iter()
+            .filter_map(|h| super::fuzzy::relevance(&q, &h.search_text).map(|r| (r, h.id)))
+            .collect();
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+        ranked.truncate(limit);
+        ranked
+    })
+    .await?;
     let ids: Vec<&str> = ranked.iter().map(|(_, id)| id.as_str()).collect();
     let by_sort = if sort == Sort::Relevance { "" } else { order };
     let sql = format!(

@@ -155,13 +155,21 @@ pub async fn course_catalogue(
     query: Option<String>,
     limit: Option<usize>,
 ) -> Result<Vec<CourseCard>, AppError> {
-    use crate::backend::request::{respond, state};
+    use crate::backend::request::{respond, spend_search_budget, state};
     const PAGE: usize = 60;
     respond(
         async {
+            let query = query
+                .as_deref()
+                .map(crate::campaigns::fuzzy::bounded_query)
+                .transpose()?
+                .filter(|q| !q.is_empty());
+            if query.is_some() {
+                spend_search_budget().await?;
+            }
             let state = state()?;
             let limit = limit.unwrap_or(PAGE).clamp(1, PAGE);
-            let rows = super::store::catalogue(&state.db, query.as_deref(), limit).await?;
+            let rows = super::store::catalogue(&state.db, query, limit).await?;
             Ok(rows.iter().map(ssr::card).collect())
         }
         .await,

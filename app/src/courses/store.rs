@@ -88,22 +88,26 @@ pub async fn catalogue(db: &Db, query: Option<&str>, limit: usize) -> AppResult<
     if q.is_empty() {
         return Ok(rows);
     }
-    let mut ranked: Vec<(f64, CourseRow)> = rows
-        .into_iter()
-        .filter_map(|c| {
-            let text = format!(
-                "{} {} {} {}",
-                c.title,
-                c.summary,
-                c.tags.join(" "),
-                c.creator_name
-            )
-            .to_lowercase();
-            crate::campaigns::fuzzy::relevance(&q, &text).map(|score| (score, c))
-        })
-        .collect();
-    ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
-    Ok(ranked.into_iter().take(limit).map(|(_, c)| c).collect())
+    // Ranking is CPU work: off the async workers, so other requests go on.
+    crate::backend::blocking(move || {
+        let mut ranked: Vec<(f64, CourseRow)> = rows
+            .into_iter()
+            .filter_map(|c| {
+                let text = format!(
+                    "{} {} {} {}",
+                    c.title,
+                    c.summary,
+                    c.tags.join(" "),
+                    c.creator_name
+                )
+                .to_lowercase();
+                crate::campaigns::fuzzy::relevance(&q, &text).map(|score| (score, c))
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+        ranked.into_iter().take(limit).map(|(_, c)| c).collect()
+    })
+    .await
 }
 
 pub async fn of_creator(db: &Db, creator: &str) -> AppResult<Vec<CourseRow>> {

@@ -20,8 +20,12 @@ pub struct Next {
 }
 
 /// `GET /lang/{tag}?next=/path`: remembers the choice for a year and goes back.
-pub async fn switch_language(Path(tag): Path<String>, Query(q): Query<Next>) -> Response {
-    let next = safe_next(q.next);
+pub async fn switch_language(
+    State(state): State<AppState>,
+    Path(tag): Path<String>,
+    Query(q): Query<Next>,
+) -> Response {
+    let next = safe_next(q.next, &state.settings.public_url);
     let Some(lang) = Lang::from_tag(&tag) else {
         return Redirect::to(&next).into_response();
     };

@@ -1,9 +1,10 @@
 //! `/healthz`, `/metrics`, `/robots.txt`, `/sitemap.xml`.
 
+use app::backend::security::constant_time_eq;
 use app::backend::AppState;
 use axum::extract::State;
-use axum::http::{header, StatusCode};
-use axum::response::IntoResponse;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 
 pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     match state.db.ping().await {
@@ -15,11 +16,34 @@ pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-pub async fn metrics() -> impl IntoResponse {
+/// Prometheus text for a scraper holding `COHORT_METRICS_TOKEN` (`Authorization: Bearer …`).
+/// Request counts and latencies by route say a lot about the platform, so without a token
+/// configured the endpoint is off.
+pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(token) = state.settings.metrics_token.as_ref() else {
+        return (
+            StatusCode::NOT_FOUND,
+            "metrics are off; set COHORT_METRICS_TOKEN to turn them on",
+        )
+            .into_response();
+    };
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    if !presented.is_some_and(|p| constant_time_eq(p.trim(), token.expose())) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            "metrics need the bearer token from COHORT_METRICS_TOKEN",
+        )
+            .into_response();
+    }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         crate::telemetry::prometheus().render(),
     )
+        .into_response()
 }
 
 pub async fn robots(State(state): State<AppState>) -> impl IntoResponse {

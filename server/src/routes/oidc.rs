@@ -25,7 +25,7 @@ pub async fn start(
     let Some(client) = state.oidc.as_ref() else {
         return failed("off");
     };
-    let pending = Pending::new(safe_next(q.next));
+    let pending = Pending::new(safe_next(q.next, &state.settings.public_url));
     if session
         .insert(Pending::SESSION_KEY, &pending)
         .await
@@ -74,6 +74,7 @@ pub async fn callback(
     let user = match outcome {
         Ok(user) => user,
         Err(OidcError::EmailUnverified) => return failed("email"),
+        Err(OidcError::LocalUnverified) => return failed("verify"),
         Err(e) => {
             tracing::warn!(error = %e, "OIDC sign-in failed");
             return failed("token");

@@ -32,12 +32,16 @@ fn client() -> reqwest::Client {
         .expect("http client")
 }
 
+/// The `/metrics` bearer token every test app is configured with.
+pub const METRICS_TOKEN: &str = "test-metrics-token";
+
 /// The server as tests usually want it: the simulator with its test controls.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
-/// The server with `configure` applied to the test settings first (e.g. test controls off).
+/// [`spawn_app`] with `configure` applied to the settings last (test controls off, SMTP,
+/// trusted proxies, …).
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     server::telemetry::install_crypto_provider();
     // `TEST_LOG=1` shows the server's log (e.g. the cause behind a 500).
@@ -56,6 +60,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     settings.addr = addr;
     settings.public_url = format!("http://{addr}");
     settings.stripe.api_base = Some(format!("http://{addr}/_stripe/"));
+    settings.metrics_token = Some(app::backend::config::Secret::new(METRICS_TOKEN));
     configure(&mut settings);
     let options = LeptosOptions::builder()
         .output_name("cohort")
