@@ -43,6 +43,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "disputes",
         include_str!("migrations/0009_disputes.surql"),
     ),
+    (
+        16,
+        "money_flows",
+        include_str!("migrations/0016_money_flows.surql"),
+    ),
 ];
 
 #[derive(serde::Deserialize)]
