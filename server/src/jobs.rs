@@ -1,4 +1,5 @@
-//! Background housekeeping: expired sessions, closed rate-limit windows, old one-time tokens.
+//! Background housekeeping: expired sessions, closed rate-limit windows, old one-time tokens,
+//! pledges and orders a crash left without their Checkout session.
 
 use std::time::Duration;
 
@@ -110,5 +111,14 @@ pub async fn sweep(state: &AppState) {
     }
     if let Err(e) = app::accounts::store::sweep_tokens(&state.db).await {
         tracing::warn!(error = ?e, "sweeping tokens failed");
+    }
+    // A pledge or order whose Checkout session was never attached (a crash in between)
+    // holds a place, a backing or a coupon use: released after an hour.
+    let hour = chrono::Duration::hours(1);
+    if let Err(e) = app::payments::sweep::unattached_pledges(&state.db, hour).await {
+        tracing::warn!(error = ?e, "sweeping unattached pledges failed");
+    }
+    if let Err(e) = app::courses::purchase::sweep_unattached(state, hour).await {
+        tracing::warn!(error = ?e, "sweeping unattached orders failed");
     }
 }

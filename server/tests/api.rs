@@ -12,9 +12,10 @@ mod courses_assessment;
 mod courses_media;
 mod disputes_api;
 mod moderation_api;
+mod money_flows;
 mod payments_api;
-mod stripe_guard;
 mod security_api;
+mod stripe_guard;
 mod stripe_sim_api;
 mod support;
 

@@ -48,6 +48,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "payment_checks",
         include_str!("migrations/0010_payment_checks.surql"),
     ),
+    (
+        11,
+        "money_flows",
+        include_str!("migrations/0011_money_flows.surql"),
+    ),
 ];
 
 #[derive(serde::Deserialize)]

@@ -56,13 +56,17 @@ pub enum CourseProblem {
     FinalNeedsQuiz,
     /// The final assessment always counts: it cannot also be optional.
     FinalNotOptional,
+    /// The course has sold: its currency stays (sales, refunds and the ledger use it).
+    CurrencyLocked,
 }
 
 impl CourseProblem {
     pub fn status(self) -> http::StatusCode {
         use http::StatusCode as S;
         match self {
-            CourseProblem::SlugTaken | CourseProblem::AlreadyEnrolled => S::CONFLICT,
+            CourseProblem::SlugTaken
+            | CourseProblem::AlreadyEnrolled
+            | CourseProblem::CurrencyLocked => S::CONFLICT,
             CourseProblem::CouponInvalid => S::CONFLICT,
             CourseProblem::NotReleased
             | CourseProblem::QuizClosed

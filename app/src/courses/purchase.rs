@@ -104,9 +104,14 @@ pub async fn begin(state: &AppState, p: Purchase<'_>) -> AppResult<Begun> {
     let course = p.course;
     let price = course.price.ok_or(problem(CourseProblem::NotForSale))?;
     if let Some(o) = open_order(state, &course.id, p.buyer, p.recipient).await? {
-        match (o.state.as_str(), o.checkout_url) {
+        match (o.state.as_str(), o.checkout_url.clone()) {
             ("paid", _) => return Err(problem(CourseProblem::AlreadyEnrolled)),
-            ("pending", Some(url)) => return Ok(Begun::Checkout(url)),
+            // The same purchase again: the Checkout already open serves it.
+            ("pending", Some(url)) if p.coupon.is_none() || p.coupon == o.coupon.as_deref() => {
+                return Ok(Begun::Checkout(url))
+            }
+            // Back with a coupon the open Checkout does not carry: that order is replaced.
+            ("pending", _) => replace_pending(state, &o).await?,
             _ => {}
         }
     }
@@ -191,6 +196,34 @@ pub async fn begin(state: &AppState, p: Purchase<'_>) -> AppResult<Begun> {
     Ok(Begun::Checkout(url))
 }
 
+/// Closes a pending order the buyer left for a new Checkout (say, with a coupon). Its session
+/// is expired in Stripe first; one that completed meanwhile is applied instead, and the buyer,
+/// now enrolled, is told so. The order's coupon use is given back.
+async fn replace_pending(state: &AppState, o: &OrderRow) -> AppResult<()> {
+    if let Some(id) = &o.checkout_session {
+        let s = state.payments.session(id).await.map_err(unavailable)?;
+        if !s.complete && !s.expired {
+            if let Err(e) = state.payments.expire_session(id).await {
+                tracing::info!(session = %id, error = %e, "expiring the session failed");
+            }
+        }
+        let s = state.payments.session(id).await.map_err(unavailable)?;
+        sync_session(state, &s).await?;
+    }
+    match order(state, &o.id).await?.map(|o| o.state) {
+        Some(st) if st == "paid" => Err(problem(CourseProblem::AlreadyEnrolled)),
+        Some(st) if st == "pending" => {
+            if expire(state, &o.id).await? {
+                if let Some(code) = &o.coupon {
+                    coupons::release(&state.db, &o.course, code).await?;
+                }
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Closes a pending order that will never be paid; answers whether this call closed it.
 async fn expire(state: &AppState, id: &str) -> AppResult<bool> {
     let moved: Vec<serde_json::Value> = state
@@ -204,6 +237,38 @@ async fn expire(state: &AppState, id: &str) -> AppResult<bool> {
     Ok(!moved.is_empty())
 }
 
+/// Expires pending orders left without a Checkout session (a crash between creating the
+/// order and attaching its session) for more than `older_than`, giving their coupon use
+/// back. Answers how many it expired.
+pub async fn sweep_unattached(state: &AppState, older_than: Duration) -> AppResult<usize> {
+    #[derive(Deserialize)]
+    struct Left {
+        id: String,
+        course: String,
+        coupon: Option<String>,
+    }
+    let left: Vec<Left> = state
+        .db
+        .rows(
+            "SELECT record::id(id) AS id, record::id(course) AS course, coupon FROM course_order \
+             WHERE state = 'pending' AND checkout_session = NONE \
+             AND created_at < <datetime>$before LIMIT 500",
+            vars!("before" => Utc::now() - older_than),
+        )
+        .await?;
+    let mut expired = 0;
+    for o in left {
+        if expire(state, &o.id).await? {
+            if let Some(code) = &o.coupon {
+                coupons::release(&state.db, &o.course, code).await?;
+            }
+            tracing::warn!(order = %o.id, "order without a Checkout session swept");
+            expired += 1;
+        }
+    }
+    Ok(expired)
+}
+
 /// A Checkout session for an order changed: expired ones close the order, completed ones are
 /// settled through their PaymentIntent.
 pub async fn sync_session(state: &AppState, s: &SessionFacts) -> AppResult<()> {
@@ -215,6 +280,11 @@ pub async fn sync_session(state: &AppState, s: &SessionFacts) -> AppResult<()> {
         return Ok(());
     };
     if o.state != "pending" || o.checkout_session.as_deref() != Some(s.id.as_str()) {
+        // A payment the order no longer waits for is looked at (and refunded) by intent.
+        if let (true, Some(pi)) = (s.complete, &s.payment_intent) {
+            let facts = state.payments.intent(pi).await.map_err(unavailable)?;
+            sync_intent(state, &facts).await?;
+        }
         return Ok(());
     }
     if s.expired {
@@ -242,8 +312,11 @@ pub async fn sync_intent(state: &AppState, facts: &IntentFacts) -> AppResult<()>
     }) else {
         return Ok(());
     };
-    if !facts.succeeded || o.state != "pending" {
+    if !facts.succeeded {
         return Ok(());
+    }
+    if o.state != "pending" {
+        return refund_if_stray(state, &o, facts).await;
     }
     // Only the payment of this order's own Checkout session, for its amount, counts.
     let asked = Asked {
@@ -283,6 +356,11 @@ pub async fn sync_intent(state: &AppState, facts: &IntentFacts) -> AppResult<()>
         .await;
     match res {
         Ok(()) => {
+            let now = order(state, &o.id).await?.ok_or(AppError::NotFound)?;
+            if now.payment_intent.as_deref() != Some(facts.id.as_str()) {
+                // The order stopped waiting between our read and our write.
+                return refund_if_stray(state, &now, facts).await;
+            }
             tracing::info!(order = %o.id, course = %o.course, "course purchased");
             receipt(state, &o, Money::new(amount, o.currency), false).await;
             Ok(())
@@ -291,6 +369,16 @@ pub async fn sync_intent(state: &AppState, facts: &IntentFacts) -> AppResult<()>
         Err(e) if e.is_unique_violation("ledger_source") => Ok(()),
         Err(e) => Err(e.into()),
     }
+}
+
+/// A succeeded payment for an order that no longer waits for it (expired, or paid by another
+/// payment) goes back to the buyer (see `payments::stray`).
+async fn refund_if_stray(state: &AppState, o: &OrderRow, facts: &IntentFacts) -> AppResult<()> {
+    if o.state == "pending" || o.payment_intent.as_deref() == Some(facts.id.as_str()) {
+        return Ok(());
+    }
+    crate::payments::stray::refund(state, facts, &format!("course order {}", o.id), o.currency)
+        .await
 }
 
 /// What an order's enrolment names as its source, so a refund revokes only what it granted.

@@ -13,8 +13,9 @@ use crate::payments::model::LedgerRow;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CourseLedger {
     pub currency: Currency,
+    /// Totals over every entry.
     pub summary: MoneySummary,
-    /// Newest first.
+    /// The newest 500 entries, newest first.
     pub rows: Vec<LedgerRow>,
 }
 
@@ -22,16 +23,17 @@ pub struct CourseLedger {
 #[server(endpoint = "course_ledger")]
 pub async fn load_course_ledger(course_id: String) -> Result<CourseLedger, AppError> {
     use crate::backend::request::{require_viewer, respond, state};
-    use crate::payments::api::ssr::{ledger_rows, summarize, LedgerOwner};
+    use crate::payments::api::ssr::{ledger_rows, ledger_summary, LedgerOwner};
     respond(
         async {
             let viewer = require_viewer().await?;
             let state = state()?;
             let course = super::access::managed(&state.db, &viewer, &course_id).await?;
+            // The newest 500 entries are listed; the totals cover every entry.
             let rows = ledger_rows(&state.db, LedgerOwner::Course, &course.id, Some(500)).await?;
             Ok(CourseLedger {
                 currency: course.currency,
-                summary: summarize(&rows),
+                summary: ledger_summary(&state.db, LedgerOwner::Course, &course.id).await?,
                 rows,
             })
         }

@@ -153,14 +153,24 @@ pub struct CourseEdit<'a> {
     pub reward_tiers: &'a [String],
 }
 
+/// Saves the course's settings. Once an order was paid (whatever became of it since), the
+/// currency stays: the check and the write are one transaction.
 pub async fn update(db: &Db, id: &str, e: CourseEdit<'_>) -> AppResult<()> {
     let res = db
         .run(
-            "UPDATE type::record('course', $id) SET title = $t, slug = $s, summary = $sum,
+            "BEGIN TRANSACTION;
+            LET $c = type::record('course', $id);
+            IF (SELECT VALUE currency FROM ONLY $c) != $cur AND array::len(
+                (SELECT VALUE id FROM course_order WHERE course = $c
+                    AND state NOT IN ['pending', 'expired'] LIMIT 1)) > 0 {
+                THROW 'course:currency_locked';
+            };
+            UPDATE $c SET title = $t, slug = $s, summary = $sum,
                 level = $lvl, language = $lang, tags = $tags,
                 price = IF $price THEN <int>$price ELSE NONE END, currency = $cur,
                 campaign = IF $camp THEN type::record('campaign', $camp) ELSE NONE END,
-                reward_tiers = $tiers, updated_at = time::now()",
+                reward_tiers = $tiers, updated_at = time::now();
+            COMMIT TRANSACTION;",
             vars!("id" => id, "t" => e.title, "s" => e.slug, "sum" => e.summary,
                 "lvl" => e.level.as_str(), "lang" => e.language, "tags" => e.tags,
                 "price" => e.price, "cur" => e.currency.code(), "camp" => e.campaign,
@@ -170,6 +180,9 @@ pub async fn update(db: &Db, id: &str, e: CourseEdit<'_>) -> AppResult<()> {
     match res {
         Ok(()) => Ok(()),
         Err(e) if e.is_unique_violation("course_slug") => Err(problem(CourseProblem::SlugTaken)),
+        Err(e) if e.to_string().contains("course:currency_locked") => {
+            Err(problem(CourseProblem::CurrencyLocked))
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -154,6 +154,32 @@ pub mod ssr {
             .await?)
     }
 
+    /// The owner's totals over every ledger entry (not only the rows a page shows).
+    pub async fn ledger_summary(db: &Db, owner: LedgerOwner, id: &str) -> AppResult<MoneySummary> {
+        #[derive(serde::Deserialize)]
+        struct KindLegs {
+            kind: super::super::ledger::TxKind,
+            legs: Vec<super::super::ledger::Leg>,
+        }
+        let field = match owner {
+            LedgerOwner::Campaign => "campaign",
+            LedgerOwner::Course => "course",
+        };
+        let rows: Vec<KindLegs> = db
+            .rows(
+                &format!(
+                    "SELECT kind, legs FROM ledger_tx WHERE {field} = type::record('{field}', $id)"
+                ),
+                vars!("id" => id),
+            )
+            .await?;
+        let mut s = MoneySummary::default();
+        for r in rows {
+            s.add(r.kind, &r.legs);
+        }
+        Ok(s)
+    }
+
     pub fn summarize(rows: &[LedgerRow]) -> MoneySummary {
         let mut s = MoneySummary::default();
         for r in rows {
@@ -392,7 +418,8 @@ pub async fn cancel_pledge(csrf: String, pledge_id: String) -> Result<(), AppErr
             let terms = store::terms(&state.db, &p.campaign)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            if !terms.state.accepts_pledges() {
+            // Once the end has passed the total is the deadline's to judge: no more changes.
+            if !terms.state.accepts_pledges() || terms.ends_at <= chrono::Utc::now() {
                 return Err(problem(PledgeProblem::NotNow));
             }
             if !matches!(

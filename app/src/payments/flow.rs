@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use chrono::{Duration, Utc};
 
-use super::ledger::{charge_legs, milestone_refund_legs, refund_legs, TxKind};
+use super::ledger::{charge_legs, TxKind};
 use super::model::PledgeProblem;
 use super::rules::{PledgeEvent, PledgeState};
 use super::store::{self, problem, LedgerEntry, Move, NewPledge, PledgeRow};
@@ -254,6 +254,10 @@ pub async fn sync_session(state: &AppState, id: &str) -> AppResult<()> {
         return Ok(());
     }
     if p.state != PledgeState::PendingCheckout || p.checkout_session.as_deref() != Some(id) {
+        // A payment this pledge no longer waits for is looked at (and refunded) by intent.
+        if let (true, Some(pi)) = (s.complete, &s.payment_intent) {
+            sync_intent(state, pi).await?;
+        }
         return Ok(());
     }
     if s.expired {
@@ -319,13 +323,24 @@ pub async fn sync_intent(state: &AppState, id: &str) -> AppResult<()> {
         tracing::info!(intent = id, "intent for an unknown pledge; ignored");
         return Ok(());
     };
-    if facts.succeeded
-        && matches!(
-            p.state,
-            PledgeState::PendingCheckout | PledgeState::Charging
-        )
-    {
-        record_paid(state, &p, &facts).await?;
+    if !facts.succeeded {
+        return Ok(());
+    }
+    let mut p = p;
+    if matches!(
+        p.state,
+        PledgeState::PendingCheckout | PledgeState::Charging
+    ) {
+        if record_paid(state, &p, &facts).await?.is_some() {
+            return Ok(());
+        }
+        // Lost a race (a cancel, or a duplicate that recorded it): look again.
+        p = store::get(&state.db, &p.id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+    }
+    if is_stray(&p, &facts.id) {
+        super::stray::refund(state, &facts, &format!("pledge {}", p.id), p.currency).await?;
     }
     Ok(())
 }
@@ -381,8 +396,8 @@ pub enum Refunder {
 }
 
 /// Refunds `amount` (all that remains when `None`) of a paid pledge through Stripe, then
-/// records it. The idempotency key names the pledge and what was refunded before, so a retried
-/// request cannot refund twice, while a later second partial refund gets its own key.
+/// records it. The refund is reserved in the database first (`claims`), so refunds racing
+/// each other never refund more than the ledger records; the idempotency key names the claim.
 pub async fn refund(
     state: &AppState,
     p: &PledgeRow,
@@ -392,7 +407,7 @@ pub async fn refund(
     if p.state != PledgeState::Paid {
         return Err(problem(PledgeProblem::NotNow));
     }
-    let remaining = p.paid - p.refunded;
+    let remaining = p.paid - p.refunded - p.refund_reserved;
     let amount = amount.unwrap_or(remaining);
     if amount <= 0 || amount > remaining {
         return Err(problem(PledgeProblem::RefundTooLarge));
@@ -409,70 +424,79 @@ pub async fn refund(
             return Err(problem(PledgeProblem::RefundWindowClosed));
         }
     }
-    let intent = p
-        .payment_intent
-        .clone()
-        .ok_or(problem(PledgeProblem::NotNow))?;
-    let r = state
-        .payments
-        .refund(
-            &format!("refund-{}-{}-{amount}", p.id, p.refunded),
-            &intent,
-            amount,
-            HashMap::from([("pledge".to_string(), p.id.clone())]),
-        )
-        .await
-        .map_err(unavailable)?;
-    let legs = if terms.mode == CampaignMode::Milestone {
-        let (held, _) = super::milestones::ssr::escrow(state, &p.campaign).await?;
-        milestone_refund_legs(&p.campaign, p.paid, p.platform_fee, r.amount, held)
-    } else {
-        refund_legs(&p.campaign, p.paid, p.platform_fee, r.amount, false)
-    };
-    let entry = LedgerEntry {
-        kind: TxKind::Refund,
-        source: format!("refund:{}", r.id),
-        memo: format!("pledge {} ({by:?})", p.id),
-        legs,
-    };
-    if p.refunded + r.amount >= p.paid {
-        let mut m = Move::new(PledgeEvent::RefundedInFull)
-            .patch(serde_json::json!({ "refunded": p.paid }))
-            .ledger(entry);
-        m.refunded_was = Some(p.refunded);
-        store::apply(&state.db, &p.id, p.state, m).await?;
-    } else {
-        store::partial_refund(&state.db, &p.id, p.refunded, r.amount, entry).await?;
-    }
-    let after = store::get(&state.db, &p.id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    super::mails::send(
-        state,
-        &after,
-        &terms,
-        super::mails::Kind::Refunded(r.amount),
+    let claim = super::claims::reserve(
+        &state.db,
+        &super::claims::new_id(),
+        &p.id,
+        amount,
+        super::claims::Purpose::Refund,
+        &format!("pledge {} ({by:?})", p.id),
     )
-    .await;
+    .await?;
+    let after = super::claims::finish(state, &claim).await?;
+    super::mails::send(state, &after, &terms, super::mails::Kind::Refunded(amount)).await;
     Ok(after)
 }
 
-/// Cancels an open pledge: an unfinished Checkout is expired in Stripe so it cannot complete
-/// later, a saved card is simply never charged.
+/// Cancels an open pledge. An unfinished Checkout is first looked up in Stripe: still open, it
+/// is expired so it cannot complete later; already completed, what it did is applied first (a
+/// saved card is then released, a payment refuses the cancel: the pledge is paid). When Stripe
+/// cannot be asked, nothing is cancelled. A saved card is simply never charged.
 pub async fn cancel(state: &AppState, p: &PledgeRow) -> AppResult<()> {
+    let mut p = p.clone();
     if p.state == PledgeState::PendingCheckout {
-        if let Some(s) = &p.checkout_session {
-            // An already completed or expired session answers with an error; the webhook for
-            // whatever happened will arrive and find the pledge cancelled.
-            if let Err(e) = state.payments.expire_session(s).await {
-                tracing::info!(error = %e, "expiring the session failed");
-            }
+        if let Some(s) = p.checkout_session.clone() {
+            settle_checkout(state, &s).await?;
+            p = store::get(&state.db, &p.id)
+                .await?
+                .ok_or(AppError::NotFound)?;
         }
     }
-    store::apply(&state.db, &p.id, p.state, Move::new(PledgeEvent::Cancel))
+    match p.state {
+        PledgeState::PendingCheckout | PledgeState::Authorized | PledgeState::Retrying => {}
+        PledgeState::Cancelled | PledgeState::Expired => return Ok(()),
+        PledgeState::Paid => return Err(problem(PledgeProblem::AlreadyPaid)),
+        _ => return Err(problem(PledgeProblem::NotNow)),
+    }
+    if store::apply(&state.db, &p.id, p.state, Move::new(PledgeEvent::Cancel))
         .await?
-        .ok_or(AppError::Conflict)?;
-    Ok(())
+        .is_some()
+    {
+        return Ok(());
+    }
+    // Moved meanwhile (the session's own expiry webhook, say): done if it ended anyway.
+    match store::get(&state.db, &p.id).await?.map(|p| p.state) {
+        Some(PledgeState::Cancelled | PledgeState::Expired) => Ok(()),
+        Some(PledgeState::Paid) => Err(problem(PledgeProblem::AlreadyPaid)),
+        _ => Err(AppError::Conflict),
+    }
+}
+
+/// Makes Checkout session `id` final before its pledge is cancelled: an open session is
+/// expired; one that completed (or expired) is applied now rather than by its webhook later.
+async fn settle_checkout(state: &AppState, id: &str) -> AppResult<()> {
+    let s = state.payments.session(id).await.map_err(unavailable)?;
+    if !s.complete && !s.expired {
+        match state.payments.expire_session(id).await {
+            Ok(()) => return Ok(()),
+            // It completed between our look and the expiry: apply what it did.
+            Err(e) => tracing::info!(session = id, error = %e, "expiring the session failed"),
+        }
+    }
+    sync_session(state, id).await
+}
+
+/// A payment that succeeded for a pledge which no longer waits for it (cancelled, expired,
+/// dropped, or already paid by another payment) is money nobody will ever record.
+fn is_stray(p: &PledgeRow, intent: &str) -> bool {
+    match p.state {
+        PledgeState::PendingCheckout
+        | PledgeState::Charging
+        | PledgeState::Authorized
+        | PledgeState::Retrying => false,
+        PledgeState::Cancelled | PledgeState::Expired | PledgeState::Dropped => true,
+        _ => p.payment_intent.as_deref() != Some(intent),
+    }
 }
 
 #[cfg(test)]

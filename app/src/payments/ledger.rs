@@ -139,6 +139,49 @@ fn refund_legs_from(holder: Account, paid: i64, platform_fee: i64, refund: i64) 
     ]
 }
 
+/// The platform fee a refund returns when `before` was refunded already: what the refunds
+/// up to and including this one return in total, less what the earlier ones returned. Each
+/// total is rounded down, so several partial refunds add up to exactly the fee of the whole
+/// (a fee returned refund by refund, each rounded down, would fall short).
+pub fn fee_back(paid: i64, platform_fee: i64, before: i64, refund: i64) -> i64 {
+    if paid <= 0 {
+        return 0;
+    }
+    let upto = |r: i64| ((platform_fee as i128 * r.clamp(0, paid) as i128) / paid as i128) as i64;
+    upto(before + refund) - upto(before)
+}
+
+/// Like [`refund_legs`] for a refund that follows `before` already refunded: the platform's
+/// fee comes back by [`fee_back`], so partial refunds return the whole fee in the end.
+pub fn refund_legs_after(
+    campaign: &str,
+    paid: i64,
+    platform_fee: i64,
+    before: i64,
+    refund: i64,
+    escrow: bool,
+) -> Vec<Leg> {
+    let back = fee_back(paid, platform_fee, before, refund);
+    vec![
+        leg(Account::Backers, refund),
+        leg(Account::Platform, -back),
+        leg(holder(campaign, escrow), -(refund - back)),
+    ]
+}
+
+/// [`milestone_refund_legs`] with the fee returned by [`fee_back`].
+pub fn milestone_refund_legs_after(
+    campaign: &str,
+    paid: i64,
+    platform_fee: i64,
+    before: i64,
+    refund: i64,
+    held: i64,
+) -> Vec<Leg> {
+    let legs = refund_legs_after(campaign, paid, platform_fee, before, refund, true);
+    cap_escrow(campaign, legs, held)
+}
+
 /// A refund on a milestone campaign, some of whose money may already be released: the share
 /// that is not the platform's fee comes out of what the escrow still `held` first, and only the
 /// rest out of the creator's released share, so the escrow never goes below zero.
@@ -393,6 +436,28 @@ mod tests {
             fee_back -= refund_legs("c", 10_000, 500, 3_333, false)[1].amount;
         }
         assert!(fee_back <= 500);
+    }
+
+    #[test]
+    fn partial_refunds_return_exactly_the_whole_fee_in_the_end() {
+        let (paid, fee) = (10_000, 500);
+        let mut before = 0;
+        let mut returned = 0;
+        for part in [3_333, 3_333, 3_334] {
+            let legs = refund_legs_after("c", paid, fee, before, part, false);
+            assert!(balanced(&legs));
+            returned -= legs[1].amount;
+            before += part;
+        }
+        assert_eq!(returned, fee, "three thirds return the whole fee");
+        // The old per-refund rounding fell short: 166 + 166 + 166 = 498.
+        let old: i64 = [3_333, 3_333, 3_334]
+            .iter()
+            .map(|r| -refund_legs("c", paid, fee, *r, false)[1].amount)
+            .sum();
+        assert!(old < fee);
+        assert_eq!(fee_back(paid, fee, 0, paid), fee);
+        assert_eq!(fee_back(paid, fee, paid, 1), 0, "nothing beyond the whole");
     }
 
     #[test]

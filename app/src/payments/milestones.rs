@@ -74,9 +74,8 @@ pub mod ssr {
     use crate::campaigns::model::{CampaignMode, Milestone};
     use crate::error::{AppError, AppResult};
     use crate::money::Money;
-    use crate::payments::ledger::{release_legs, Leg, TxKind};
-    use crate::payments::rules::{PledgeEvent, PledgeState};
-    use crate::payments::store::{self, LedgerEntry, Move};
+    use crate::payments::ledger::{release_legs, Leg};
+    use crate::payments::store;
     use crate::vars;
 
     #[derive(Debug, Clone, Deserialize)]
@@ -227,10 +226,20 @@ pub mod ssr {
         Ok(())
     }
 
+    /// What a pass over the stages did.
+    #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+    pub struct Decided {
+        pub decided: usize,
+        /// Stages whose decision failed (recorded on the stage, retried with backoff).
+        pub failed: usize,
+    }
+
     /// Decides every stage whose window has closed. Safe to repeat: a release is one
     /// transaction keyed by stage; a failure stores its refund plan first, then works through
-    /// it with one idempotency key per refund.
-    pub async fn decide_due(state: &AppState, now: chrono::DateTime<Utc>) -> AppResult<usize> {
+    /// it with one refund claim per backer. Each stage is decided on its own: one that fails
+    /// is recorded (with the reason, for admins) and retried later, and the others go on.
+    pub async fn decide_due(state: &AppState, now: chrono::DateTime<Utc>) -> AppResult<Decided> {
+        use crate::payments::failures;
         #[derive(Deserialize)]
         struct Due {
             campaign: String,
@@ -244,15 +253,31 @@ pub mod ssr {
                 vars!("now" => now),
             )
             .await?;
-        let mut decided = 0;
+        let mut out = Decided::default();
         for d in due {
-            decide(state, &d.campaign, d.index).await?;
-            decided += 1;
+            let stage = Some(d.index);
+            if failures::backing_off(&state.db, &d.campaign, stage, now).await? {
+                continue;
+            }
+            match decide(state, &d.campaign, d.index).await {
+                Ok(()) => {
+                    failures::clear(&state.db, &d.campaign, stage).await?;
+                    out.decided += 1;
+                }
+                Err(why) => {
+                    failures::record(&state.db, &d.campaign, stage, &why, now).await?;
+                    out.failed += 1;
+                }
+            }
         }
-        Ok(decided)
+        Ok(out)
     }
 
-    async fn decide(state: &AppState, campaign: &str, index: usize) -> AppResult<()> {
+    async fn decide(
+        state: &AppState,
+        campaign: &str,
+        index: usize,
+    ) -> Result<(), crate::payments::failures::Failure> {
         let Some(terms) = store::terms(&state.db, campaign).await? else {
             return Ok(());
         };
@@ -346,8 +371,17 @@ pub mod ssr {
         if row.state != StageState::Failing {
             return Ok(());
         }
+        let mut problems = Vec::new();
         for (pledge, amount) in &row.plan {
-            refund_share(state, campaign, index, pledge, *amount).await?;
+            if let Err(e) = refund_share(state, campaign, index, pledge, *amount).await {
+                let why = crate::payments::claims::last_failure(&state.db, pledge)
+                    .await?
+                    .unwrap_or_else(|| e.to_string());
+                problems.push(format!("refund of pledge {pledge}: {why}"));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(crate::payments::failures::Failure(problems.join("; ")));
         }
         state
             .db
@@ -381,46 +415,29 @@ pub mod ssr {
         let Some(p) = store::get(&state.db, pledge).await? else {
             return Ok(());
         };
-        let Some(intent) = p.payment_intent.clone() else {
+        if p.payment_intent.is_none() {
             return Ok(());
-        };
-        let r = state
-            .payments
-            .refund(
-                &source_key,
-                &intent,
-                amount,
-                std::collections::HashMap::from([("pledge".to_string(), p.id.clone())]),
-            )
-            .await
-            .map_err(|e| {
-                tracing::warn!(error = %e, "milestone refund failed; retried next pass");
-                AppError::Internal
-            })?;
-        let entry = LedgerEntry {
-            kind: TxKind::Refund,
-            source: format!("refund:{}", r.id),
-            memo: source_key,
-            legs: vec![
-                Leg {
-                    account: "backers".into(),
-                    amount: r.amount,
-                },
-                Leg {
-                    account: format!("escrow:{campaign}"),
-                    amount: -r.amount,
-                },
-            ],
-        };
-        if p.refunded + r.amount >= p.paid {
-            let mut m = Move::new(PledgeEvent::RefundedInFull)
-                .patch(serde_json::json!({ "refunded": p.paid }))
-                .ledger(entry);
-            m.refunded_was = Some(p.refunded);
-            store::apply(&state.db, &p.id, PledgeState::Paid, m).await?;
-        } else {
-            store::partial_refund(&state.db, &p.id, p.refunded, r.amount, entry).await?;
         }
+        // One claim per stage and backer: asked again, it answers as it stands. Capped by
+        // what the pledge still has unrefunded (a creator's refund may have come first).
+        let claim_id = format!("escrow-{campaign}-{index}-{pledge}");
+        let amount = match crate::payments::claims::get(&state.db, &claim_id).await? {
+            Some(c) if c.state != "failed" => c.amount,
+            _ => amount.min(p.paid - p.refunded - p.refund_reserved),
+        };
+        if amount <= 0 {
+            return Ok(());
+        }
+        let claim = crate::payments::claims::reserve(
+            &state.db,
+            &claim_id,
+            &p.id,
+            amount,
+            crate::payments::claims::Purpose::Escrow,
+            &source_key,
+        )
+        .await?;
+        crate::payments::claims::finish(state, &claim).await?;
         Ok(())
     }
 }

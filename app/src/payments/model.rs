@@ -35,6 +35,10 @@ pub enum PledgeProblem {
     AnswerTooLong,
     /// Stripe (or the simulator) could not be reached; nothing was charged.
     PaymentsUnavailable,
+    /// Checkout took the money before the cancel arrived: the pledge is paid (refund instead).
+    AlreadyPaid,
+    /// Stripe refused the refund (the reason is on the admins' payment checks page).
+    RefundRefused,
 }
 
 impl PledgeProblem {
@@ -46,7 +50,9 @@ impl PledgeProblem {
             | PledgeProblem::NotNow
             | PledgeProblem::CampaignNotLive
             | PledgeProblem::RefundWindowClosed
+            | PledgeProblem::AlreadyPaid
             | PledgeProblem::SurveyLocked => S::CONFLICT,
+            PledgeProblem::RefundRefused => S::BAD_GATEWAY,
             PledgeProblem::OwnCampaign => S::FORBIDDEN,
             PledgeProblem::PaymentsUnavailable => S::SERVICE_UNAVAILABLE,
             _ => S::UNPROCESSABLE_ENTITY,

@@ -36,6 +36,9 @@ pub enum Mismatch {
     Refunded,
     /// The ledger's net for the pledge differs from paid − refunded − disputed.
     Ledger,
+    /// Stripe kept money for a pledge or order that records none (cancelled, expired,
+    /// dropped, or a stray payment whose automatic refund did not go through).
+    Unapplied,
 }
 
 /// Every way the three sides disagree (empty when they agree).
@@ -56,10 +59,39 @@ pub fn compare(s: Sides) -> Vec<Mismatch> {
     out
 }
 
+/// A payment whose record holds no money (a cancelled, expired or dropped pledge, an expired
+/// order, a stray payment): Stripe must not have kept any of it, and the ledger moved nothing.
+pub fn compare_unpaid(s: Sides) -> Vec<Mismatch> {
+    let mut out = Vec::new();
+    if s.stripe_succeeded && s.stripe_received - s.stripe_refunded > 0 {
+        out.push(Mismatch::Unapplied);
+    }
+    if s.ledger_net != 0 {
+        out.push(Mismatch::Ledger);
+    }
+    out
+}
+
+/// What a flag is about.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlagKind {
+    #[default]
+    Pledge,
+    /// A course order.
+    Order,
+    /// A payment for something that no longer waited for it (id = the payment intent).
+    Payment,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Flag {
+    /// The pledge's, order's or payment intent's id (see `kind`).
     pub pledge: String,
-    pub campaign: String,
+    #[serde(default)]
+    pub kind: FlagKind,
+    /// The pledge's campaign, or the order's course.
+    pub campaign: Option<String>,
     pub currency: crate::money::Currency,
     pub problems: Vec<Mismatch>,
     /// The numbers behind the flag, for the admin: pledge paid/refunded, ledger net, Stripe
@@ -72,9 +104,36 @@ pub struct Flag {
     pub at: chrono::DateTime<chrono::Utc>,
 }
 
+/// A campaign's or a milestone stage's settlement that failed, and when it is tried again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SettleFailure {
+    pub campaign: String,
+    pub stage: Option<usize>,
+    pub reason: String,
+    pub attempts: u32,
+    pub next_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A payment that arrived for a pledge or order no longer waiting for it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StrayPayment {
+    pub intent: String,
+    pub subject: String,
+    pub currency: crate::money::Currency,
+    pub amount: i64,
+    /// `refunded` (automatically) or `flagged` (Stripe refused: an admin must act).
+    pub state: String,
+    pub reason: Option<String>,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReconciliationView {
     pub flags: Vec<Flag>,
+    #[serde(default)]
+    pub settlement: Vec<SettleFailure>,
+    #[serde(default)]
+    pub strays: Vec<StrayPayment>,
     /// When the last pass finished and how many payments it checked.
     pub last_run: Option<chrono::DateTime<chrono::Utc>>,
     pub checked: u64,
@@ -87,9 +146,10 @@ pub mod ssr {
 
     use serde::Deserialize;
 
-    use super::{compare, Mismatch, Sides};
+    use super::{compare, compare_unpaid, FlagKind, Mismatch, Sides};
     use crate::backend::AppState;
     use crate::error::AppResult;
+    use crate::money::Currency;
     use crate::payments::ledger::Leg;
     use crate::payments::store::{PledgeRow, PLEDGE_FIELDS};
     use crate::vars;
@@ -100,17 +160,14 @@ pub mod ssr {
         pub flagged: usize,
     }
 
-    /// Checks every payment that took money. A payment Stripe cannot be asked about now is
-    /// skipped (checked again next pass), not flagged.
+    /// Checks every pledge and course order that has a payment intent, and every stray
+    /// payment. A payment Stripe cannot be asked about now is skipped (checked again next
+    /// pass), not flagged.
     pub async fn pass(state: &AppState) -> AppResult<Report> {
         let pledges: Vec<PledgeRow> = state
             .db
             .rows(
-                &format!(
-                    "SELECT {PLEDGE_FIELDS} FROM pledge \
-                     WHERE state IN ['paid', 'refunded', 'disputed', 'charged_back'] \
-                     AND payment_intent != NONE"
-                ),
+                &format!("SELECT {PLEDGE_FIELDS} FROM pledge WHERE payment_intent != NONE"),
                 vars!(),
             )
             .await?;
@@ -144,21 +201,22 @@ pub mod ssr {
                 stripe_received: facts.amount_received,
                 stripe_refunded: facts.refunded,
             };
-            let problems = compare(sides);
-            report.checked += 1;
-            if problems.is_empty() {
-                state
-                    .db
-                    .run(
-                        "DELETE type::record('reconciliation_issue', $p)",
-                        vars!("p" => &p.id),
-                    )
-                    .await?;
+            let problems = if p.paid == 0 {
+                compare_unpaid(sides)
             } else {
-                report.flagged += 1;
-                flag(state, &p, sides, &problems).await?;
-            }
+                compare(sides)
+            };
+            let subject = Subject {
+                id: p.id.clone(),
+                kind: FlagKind::Pledge,
+                of: p.campaign.clone(),
+                currency: p.currency,
+            };
+            report.checked += 1;
+            settle_flag(state, &subject, sides, &problems, &mut report).await?;
         }
+        orders(state, &mut report).await?;
+        strays(state, &mut report).await?;
         state
             .db
             .run(
@@ -167,6 +225,162 @@ pub mod ssr {
             )
             .await?;
         Ok(report)
+    }
+
+    /// What a flag is about: a pledge (of a campaign), an order (of a course) or a payment.
+    struct Subject {
+        id: String,
+        kind: FlagKind,
+        of: String,
+        currency: Currency,
+    }
+
+    impl Subject {
+        /// The flag's record id: a pledge's own id (as before orders were checked), else
+        /// prefixed by its kind.
+        fn key(&self) -> String {
+            match self.kind {
+                FlagKind::Pledge => self.id.clone(),
+                FlagKind::Order => format!("order-{}", self.id),
+                FlagKind::Payment => format!("payment-{}", self.id),
+            }
+        }
+    }
+
+    async fn settle_flag(
+        state: &AppState,
+        subject: &Subject,
+        sides: Sides,
+        problems: &[Mismatch],
+        report: &mut Report,
+    ) -> AppResult<()> {
+        if problems.is_empty() {
+            state
+                .db
+                .run(
+                    "DELETE type::record('reconciliation_issue', $k)",
+                    vars!("k" => subject.key()),
+                )
+                .await?;
+        } else {
+            report.flagged += 1;
+            flag(state, subject, sides, problems).await?;
+        }
+        Ok(())
+    }
+
+    /// Course orders with a payment intent: the order's record and ledger against Stripe.
+    async fn orders(state: &AppState, report: &mut Report) -> AppResult<()> {
+        #[derive(Deserialize)]
+        struct Order {
+            id: String,
+            course: String,
+            currency: Currency,
+            state: String,
+            paid: i64,
+            payment_intent: String,
+            disputed: i64,
+        }
+        let orders: Vec<Order> = state
+            .db
+            .rows(
+                "SELECT record::id(id) AS id, record::id(course) AS course, currency, state, \
+                 paid ?? 0 AS paid, payment_intent, disputed ?? 0 AS disputed \
+                 FROM course_order WHERE payment_intent != NONE",
+                vars!(),
+            )
+            .await?;
+        for o in orders {
+            let facts = match state.payments.intent(&o.payment_intent).await {
+                Ok(f) => f,
+                Err(e) => {
+                    tracing::warn!(order = %o.id, error = %e, "reconciliation: Stripe unavailable");
+                    continue;
+                }
+            };
+            let memo = format!("course order {}", o.id);
+            let legs: Vec<Vec<Leg>> = state
+                .db
+                .rows(
+                    "SELECT VALUE legs FROM ledger_tx WHERE memo = $m \
+                     OR string::starts_with(memo, $prefix)",
+                    vars!("m" => &memo, "prefix" => format!("{memo} (")),
+                )
+                .await?;
+            let ledger_net = legs
+                .iter()
+                .flatten()
+                .filter(|l| l.account == "backers")
+                .map(|l| -l.amount)
+                .sum();
+            let refunded = if o.state == "refunded" { o.paid } else { 0 };
+            let sides = Sides {
+                paid: o.paid,
+                refunded,
+                disputed: o.disputed,
+                ledger_net,
+                stripe_succeeded: facts.succeeded,
+                stripe_received: facts.amount_received,
+                stripe_refunded: facts.refunded,
+            };
+            let problems = if o.paid == 0 {
+                compare_unpaid(sides)
+            } else {
+                compare(sides)
+            };
+            let subject = Subject {
+                id: o.id.clone(),
+                kind: FlagKind::Order,
+                of: o.course.clone(),
+                currency: o.currency,
+            };
+            report.checked += 1;
+            settle_flag(state, &subject, sides, &problems, report).await?;
+        }
+        Ok(())
+    }
+
+    /// Stray payments: Stripe must have given all of each back.
+    async fn strays(state: &AppState, report: &mut Report) -> AppResult<()> {
+        #[derive(Deserialize)]
+        struct Stray {
+            id: String,
+            currency: Currency,
+        }
+        let rows: Vec<Stray> = state
+            .db
+            .rows(
+                "SELECT record::id(id) AS id, currency FROM stray_payment",
+                vars!(),
+            )
+            .await?;
+        for r in rows {
+            let facts = match state.payments.intent(&r.id).await {
+                Ok(f) => f,
+                Err(e) => {
+                    tracing::warn!(intent = %r.id, error = %e, "reconciliation: Stripe unavailable");
+                    continue;
+                }
+            };
+            let sides = Sides {
+                paid: 0,
+                refunded: 0,
+                disputed: 0,
+                ledger_net: 0,
+                stripe_succeeded: facts.succeeded,
+                stripe_received: facts.amount_received,
+                stripe_refunded: facts.refunded,
+            };
+            let subject = Subject {
+                id: r.id.clone(),
+                kind: FlagKind::Payment,
+                of: String::new(),
+                currency: r.currency,
+            };
+            report.checked += 1;
+            settle_flag(state, &subject, sides, &compare_unpaid(sides), report).await?;
+        }
+        Ok(())
     }
 
     /// Net money from backers per pledge of one campaign, from its ledger entries.
@@ -201,21 +415,27 @@ pub mod ssr {
 
     async fn flag(
         state: &AppState,
-        p: &PledgeRow,
+        subject: &Subject,
         s: Sides,
         problems: &[Mismatch],
     ) -> AppResult<()> {
-        tracing::warn!(pledge = %p.id, ?problems, ?s, "reconciliation mismatch");
+        tracing::warn!(subject = %subject.id, kind = ?subject.kind, ?problems, ?s, "reconciliation mismatch");
+        let (pledge, campaign) = match subject.kind {
+            FlagKind::Pledge => (Some(subject.id.as_str()), Some(subject.of.as_str())),
+            _ => (None, None),
+        };
         state
             .db
             .run(
-                "UPSERT type::record('reconciliation_issue', $p) SET
-                    pledge = type::record('pledge', $p), campaign = type::record('campaign', $c),
-                    currency = $cur, problems = $problems, paid = $paid, refunded = $refunded,
-                    ledger_net = $net, stripe_received = $sr, stripe_refunded = $sf,
-                    at = time::now()",
+                "UPSERT type::record('reconciliation_issue', $k) SET
+                    pledge = IF $p THEN type::record('pledge', $p) ELSE NONE END,
+                    campaign = IF $c THEN type::record('campaign', $c) ELSE NONE END,
+                    kind = $kind, subject = $subject, currency = $cur, problems = $problems,
+                    paid = $paid, refunded = $refunded, ledger_net = $net,
+                    stripe_received = $sr, stripe_refunded = $sf, at = time::now()",
                 vars!(
-                    "p" => &p.id, "c" => &p.campaign, "cur" => p.currency, "problems" => problems,
+                    "k" => subject.key(), "p" => pledge, "c" => campaign, "kind" => subject.kind,
+                    "subject" => &subject.id, "cur" => subject.currency, "problems" => problems,
                     "paid" => s.paid, "refunded" => s.refunded, "net" => s.ledger_net,
                     "sr" => s.stripe_received, "sf" => s.stripe_refunded,
                 ),
@@ -236,10 +456,26 @@ pub async fn load_reconciliation() -> Result<ReconciliationView, AppError> {
             let db = &state()?.db;
             let flags: Vec<Flag> = db
                 .rows(
-                    "SELECT record::id(pledge) AS pledge, record::id(campaign) AS campaign,
+                    "SELECT IF pledge THEN record::id(pledge) ELSE subject END AS pledge,
+                        kind ?? 'pledge' AS kind,
+                        IF campaign THEN record::id(campaign) ELSE NONE END AS campaign,
                         currency, problems, paid, refunded, ledger_net, stripe_received,
                         stripe_refunded, at
                      FROM reconciliation_issue ORDER BY at DESC LIMIT 500",
+                    crate::vars!(),
+                )
+                .await?;
+            let settlement: Vec<SettleFailure> = db
+                .rows(
+                    "SELECT record::id(campaign) AS campaign, stage, reason, attempts, next_at
+                     FROM settle_failure ORDER BY at DESC LIMIT 200",
+                    crate::vars!(),
+                )
+                .await?;
+            let strays: Vec<StrayPayment> = db
+                .rows(
+                    "SELECT record::id(id) AS intent, subject, currency, amount, state, reason, at
+                     FROM stray_payment ORDER BY at DESC LIMIT 200",
                     crate::vars!(),
                 )
                 .await?;
@@ -256,6 +492,8 @@ pub async fn load_reconciliation() -> Result<ReconciliationView, AppError> {
                 .await?;
             Ok(ReconciliationView {
                 flags,
+                settlement,
+                strays,
                 last_run: run.as_ref().map(|r| r.at),
                 checked: run.map(|r| r.checked).unwrap_or(0),
             })
@@ -299,6 +537,31 @@ mod tests {
             ..agreeing()
         };
         assert_eq!(compare(unrecorded), vec![Mismatch::Ledger]);
+    }
+
+    #[test]
+    fn money_kept_for_a_record_without_money_is_unapplied() {
+        let stray = Sides {
+            paid: 0,
+            refunded: 0,
+            disputed: 0,
+            ledger_net: 0,
+            stripe_succeeded: true,
+            stripe_received: 3000,
+            stripe_refunded: 0,
+        };
+        assert_eq!(compare_unpaid(stray), vec![Mismatch::Unapplied]);
+        let given_back = Sides {
+            stripe_refunded: 3000,
+            ..stray
+        };
+        assert!(compare_unpaid(given_back).is_empty());
+        let declined = Sides {
+            stripe_succeeded: false,
+            stripe_received: 0,
+            ..stray
+        };
+        assert!(compare_unpaid(declined).is_empty());
     }
 
     #[test]
@@ -356,8 +619,12 @@ pub fn ReconciliationPage() -> impl IntoView {
                                 Some(at) => format!("{} {} · {} {}", p.recon_last_run, at.format("%Y-%m-%d %H:%M UTC"), v.checked, p.recon_checked),
                                 None => p.recon_never.to_string(),
                             };
+                            let settlement = v.settlement.clone();
+                            let strays = v.strays.clone();
                             view! {
                                 <p>{last}</p>
+                                <SettlementFailures rows=settlement/>
+                                <StrayPayments rows=strays/>
                                 {if v.flags.is_empty() {
                                     view! { <p class="empty-state">{p.recon_clean}</p> }.into_any()
                                 } else {
@@ -376,7 +643,10 @@ pub fn ReconciliationPage() -> impl IntoView {
                                                         let problems = f.problems.iter().map(|x| p.mismatch(*x)).collect::<Vec<_>>().join("; ");
                                                         view! {
                                                             <tr class="recon-flag">
-                                                                <td><a href=format!("/campaigns/{}/ledger", f.campaign)><code>{f.pledge.clone()}</code></a></td>
+                                                                <td>{match f.campaign.clone() {
+                                                                    Some(c) => view! { <a href=format!("/campaigns/{c}/ledger")><code>{f.pledge.clone()}</code></a> }.into_any(),
+                                                                    None => view! { <code>{f.pledge.clone()}</code> }.into_any(),
+                                                                }}</td>
                                                                 <td>{problems}</td>
                                                                 <td>{format!("{} {} · {} {} · {} {}", p.paid, m(f.paid), p.refunded, m(f.refunded), p.ledger, m(f.ledger_net))}</td>
                                                                 <td>{format!("{} {} · {} {}", p.paid, m(f.stripe_received), p.refunded, m(f.stripe_refunded))}</td>
@@ -395,4 +665,79 @@ pub fn ReconciliationPage() -> impl IntoView {
             </Suspense>
         </section>
     }
+}
+
+/// Campaigns and stages whose settlement failed, with the reason and the next attempt.
+#[component]
+fn SettlementFailures(rows: Vec<SettleFailure>) -> impl IntoView {
+    let p = t().pay;
+    (!rows.is_empty()).then(|| {
+        view! {
+            <h2>{p.settle_failures_title}</h2>
+            <div class="table-scroll">
+                <table class="data-table settle-failures">
+                    <thead><tr>
+                        <th scope="col">{p.settle_failure_of}</th>
+                        <th scope="col">{p.settle_failure_reason}</th>
+                        <th scope="col">{p.settle_failure_next}</th>
+                    </tr></thead>
+                    <tbody>
+                        {rows.into_iter().map(|f| {
+                            let of = match f.stage {
+                                Some(i) => format!("{} · {} {}", f.campaign, p.settle_failure_stage, i + 1),
+                                None => f.campaign.clone(),
+                            };
+                            view! {
+                                <tr class="settle-failure">
+                                    <td><a href=format!("/campaigns/{}/ledger", f.campaign)><code>{of}</code></a></td>
+                                    <td>{f.reason.clone()}</td>
+                                    <td>{format!("{} ({} {})", f.next_at.format("%Y-%m-%d %H:%M:%S UTC"), f.attempts, p.settle_failure_attempts)}</td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        }
+    })
+}
+
+/// Payments that arrived for a pledge or order no longer waiting for them.
+#[component]
+fn StrayPayments(rows: Vec<StrayPayment>) -> impl IntoView {
+    use crate::money::Money;
+    let p = t().pay;
+    (!rows.is_empty()).then(|| {
+        view! {
+            <h2>{p.strays_title}</h2>
+            <p class="muted">{p.strays_intro}</p>
+            <div class="table-scroll">
+                <table class="data-table strays">
+                    <thead><tr>
+                        <th scope="col">{p.stray_payment}</th>
+                        <th scope="col">{p.stray_for}</th>
+                        <th scope="col">{p.amount}</th>
+                        <th scope="col">{p.stray_outcome}</th>
+                    </tr></thead>
+                    <tbody>
+                        {rows.into_iter().map(|s| {
+                            let outcome = if s.state == "refunded" {
+                                p.stray_refunded.to_string()
+                            } else {
+                                format!("{}: {}", p.stray_flagged, s.reason.clone().unwrap_or_default())
+                            };
+                            view! {
+                                <tr class="stray-payment">
+                                    <td><code>{s.intent.clone()}</code></td>
+                                    <td>{s.subject.clone()}</td>
+                                    <td>{Money::new(s.amount, s.currency).to_string()}</td>
+                                    <td>{outcome}</td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        }
+    })
 }

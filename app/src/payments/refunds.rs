@@ -22,6 +22,9 @@ pub struct PaidPledge {
     pub currency: Currency,
     pub paid: i64,
     pub refunded: i64,
+    /// Why the pledge's last refund failed (Stripe's reason), if it did.
+    #[serde(default)]
+    pub refund_failure: Option<String>,
 }
 
 /// How many paid pledges a campaign's refund list shows at once.
@@ -49,6 +52,48 @@ mod ssr {
         }
         Ok(terms)
     }
+
+    /// The bulk refund's work: open pledges are cancelled first (nobody is charged later),
+    /// then every paid pledge is refunded in full; a pledge whose charge was in flight and
+    /// lands meanwhile is picked up by the next round. Answers the pledges whose refund
+    /// failed (each keeps Stripe's reason on its refund claim).
+    pub async fn refund_everyone(
+        state: &AppState,
+        campaign: &str,
+        by: super::super::flow::Refunder,
+    ) -> AppResult<Vec<String>> {
+        use super::super::flow;
+        use super::super::rules::PledgeState;
+        let open = [
+            PledgeState::Authorized,
+            PledgeState::Retrying,
+            PledgeState::PendingCheckout,
+        ];
+        let mut failed: Vec<String> = Vec::new();
+        for p in store::of_campaign(&state.db, campaign, &open, 1_000_000).await? {
+            if let Err(e) = flow::cancel(state, &p).await {
+                tracing::info!(pledge = %p.id, error = ?e, "bulk refund: pledge not cancelled");
+            }
+        }
+        for _round in 0..3 {
+            let paid =
+                store::of_campaign(&state.db, campaign, &[PledgeState::Paid], 1_000_000).await?;
+            let todo: Vec<_> = paid
+                .into_iter()
+                .filter(|p| p.refunded + p.refund_reserved < p.paid && !failed.contains(&p.id))
+                .collect();
+            if todo.is_empty() {
+                break;
+            }
+            for p in todo {
+                if let Err(e) = flow::refund(state, &p, None, by).await {
+                    tracing::warn!(pledge = %p.id, error = ?e, "bulk refund: one refund failed");
+                    failed.push(p.id.clone());
+                }
+            }
+        }
+        Ok(failed)
+    }
 }
 
 /// The paid pledges of a campaign, newest first, for its creator and admins.
@@ -65,7 +110,9 @@ pub async fn paid_pledges(campaign_id: String) -> Result<Vec<PaidPledge>, AppErr
                 .rows(
                     "SELECT record::id(id) AS id, backer.display_name AS backer_name,
                         backer.handle AS backer_handle, tier.title AS tier_title, currency,
-                        paid, refunded, paid_at
+                        paid, refunded, paid_at,
+                        (SELECT VALUE reason FROM refund_claim WHERE pledge = $parent.id
+                            AND state = 'failed' ORDER BY at DESC LIMIT 1)[0] AS refund_failure
                      FROM pledge WHERE campaign = type::record('campaign', $c) AND state = 'paid'
                      ORDER BY paid_at DESC LIMIT $n",
                     crate::vars!("c" => &terms.id, "n" => SHOWN),
@@ -76,15 +123,17 @@ pub async fn paid_pledges(campaign_id: String) -> Result<Vec<PaidPledge>, AppErr
     )
 }
 
-/// Refunds every paid pledge of the campaign in full. Answers how many refunds were started;
-/// they run in the background, and each backer is mailed as theirs goes through.
+/// Refunds every paid pledge of the campaign in full and cancels the pledges not charged yet
+/// (so settlement charges nobody later). Answers how many refunds were started; they run in
+/// the background, each backer is mailed as theirs goes through, and a refund that fails is
+/// shown with Stripe's reason next to its pledge in the refund list.
 #[server(endpoint = "refund_all")]
 pub async fn refund_all(
     csrf: String,
     campaign_id: String,
     confirm: Option<String>,
 ) -> Result<usize, AppError> {
-    use super::flow::{self, Refunder};
+    use super::flow::Refunder;
     use super::model::PledgeProblem;
     use super::rules::PledgeState;
     use super::store::{self, problem};
@@ -106,17 +155,20 @@ pub async fn refund_all(
             };
             let paid =
                 store::of_campaign(&state.db, &terms.id, &[PledgeState::Paid], 1_000_000).await?;
-            let count = paid.iter().filter(|p| p.refunded < p.paid).count();
+            let count = paid
+                .iter()
+                .filter(|p| p.refunded + p.refund_reserved < p.paid)
+                .count();
             tracing::info!(campaign = %terms.id, count, ?by, "bulk refund started");
             tokio::spawn(async move {
-                let mut failed = 0;
-                for p in paid.into_iter().filter(|p| p.refunded < p.paid) {
-                    if let Err(e) = flow::refund(&state, &p, None, by).await {
-                        failed += 1;
-                        tracing::warn!(pledge = %p.id, error = ?e, "bulk refund: one refund failed");
+                match ssr::refund_everyone(&state, &terms.id, by).await {
+                    Ok(failed) => {
+                        tracing::info!(campaign = %terms.id, ?failed, "bulk refund finished")
+                    }
+                    Err(e) => {
+                        tracing::warn!(campaign = %terms.id, error = ?e, "bulk refund stopped")
                     }
                 }
-                tracing::info!(campaign = %terms.id, failed, "bulk refund finished");
             });
             Ok(count)
         }
@@ -165,7 +217,7 @@ pub fn CreatorRefunds(campaign_id: String) -> impl IntoView {
                                                 <tr data-pledge=r.id.clone()>
                                                     <td><a href=format!("/u/{}", r.backer_handle)>{r.backer_name.clone()}</a></td>
                                                     <td>{r.tier_title.clone().unwrap_or_else(|| "—".into())}</td>
-                                                    <td>{m(r.paid)}{(r.refunded > 0).then(|| view! { <br/><span class="muted">{p.refunded}" "{m(r.refunded)}</span> })}</td>
+                                                    <td>{m(r.paid)}{(r.refunded > 0).then(|| view! { <br/><span class="muted">{p.refunded}" "{m(r.refunded)}</span> })}{r.refund_failure.clone().map(|why| view! { <br/><span class="form-error refund-failed">{p.refund_failed}" "{why}</span> })}</td>
                                                     <td>
                                                         <ActionForm action=single attr:class="inline">
                                                             <CsrfField/>

@@ -55,6 +55,9 @@ pub struct PledgeRow {
     pub dispute: Option<String>,
     #[serde(default)]
     pub disputed: i64,
+    /// What refunds reserved but not yet recorded hold (see `claims`).
+    #[serde(default)]
+    pub refund_reserved: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -63,7 +66,8 @@ pub const PLEDGE_FIELDS: &str = "record::id(id) AS id, record::id(campaign) AS c
     record::id(backer) AS backer, IF tier THEN record::id(tier) ELSE NONE END AS tier, amount, \
     base_amount, addon, currency, state, checkout_mode, checkout_session, checkout_url, customer, \
     payment_method, payment_intent, attempts, next_attempt_at, failure, paid, paid_at, \
-    platform_fee, stripe_fee, refunded, dispute, disputed ?? 0 AS disputed, created_at, updated_at";
+    platform_fee, stripe_fee, refunded, dispute, disputed ?? 0 AS disputed, \
+    refund_reserved ?? 0 AS refund_reserved, created_at, updated_at";
 
 pub async fn get(db: &Db, id: &str) -> AppResult<Option<PledgeRow>> {
     Ok(db
@@ -122,7 +126,8 @@ fn tier_lock(tier: &str) -> &'static tokio::sync::Mutex<()> {
 }
 
 /// Creates a `pending_checkout` pledge, reserving its tier place. Refuses a sold-out tier, a
-/// campaign that is not live and a second open pledge by the same backer.
+/// campaign that is not live (or whose `ends_at` has passed, even before the deadline job
+/// moves it on) and a second open pledge by the same backer.
 pub async fn open(db: &Db, p: NewPledge<'_>) -> AppResult<()> {
     let _guard = match p.tier {
         Some(t) => Some(tier_lock(t).lock().await),
@@ -130,7 +135,8 @@ pub async fn open(db: &Db, p: NewPledge<'_>) -> AppResult<()> {
     };
     let sql = "BEGIN TRANSACTION;
         LET $camp = type::record('campaign', $c);
-        IF (SELECT VALUE state FROM ONLY $camp) != 'live' { THROW 'pledge:not_live'; };
+        LET $open = (SELECT VALUE state = 'live' AND ends_at > time::now() FROM ONLY $camp);
+        IF $open != true { THROW 'pledge:not_live'; };
         IF $t {
             LET $got = (UPDATE type::record('tier', $t) SET claimed += 1
                 WHERE campaign = $camp AND (quantity = NONE OR claimed < quantity) RETURN VALUE id);
@@ -356,7 +362,8 @@ pub async fn change_authorized(
     let sql = "BEGIN TRANSACTION;
         LET $p = type::record('pledge', $id);
         LET $camp = type::record('campaign', $c);
-        IF (SELECT VALUE state FROM ONLY $camp) != 'live' { THROW 'pledge:not_live'; };
+        LET $open = (SELECT VALUE state = 'live' AND ends_at > time::now() FROM ONLY $camp);
+        IF $open != true { THROW 'pledge:not_live'; };
         IF $t != $old_t {
             IF $t {
                 LET $got = (UPDATE type::record('tier', $t) SET claimed += 1
@@ -437,6 +444,50 @@ pub async fn of_campaign(
             vars!("c" => campaign, "s" => states, "n" => limit),
         )
         .await?)
+}
+
+/// Pledges of `campaign` a settlement pass should charge now, oldest first, at most `limit`:
+/// saved cards, charges left in flight, and retries whose time has come. The retry time is
+/// filtered here, in the query, so retries that are not due never fill the batch.
+pub async fn due_of_campaign(
+    db: &Db,
+    campaign: &str,
+    now: DateTime<Utc>,
+    limit: usize,
+) -> AppResult<Vec<PledgeRow>> {
+    Ok(db
+        .rows(
+            &format!(
+                "SELECT {PLEDGE_FIELDS} FROM pledge WHERE campaign = type::record('campaign', $c) \
+                 AND (state IN ['authorized', 'charging'] OR (state = 'retrying' \
+                 AND (next_attempt_at = NONE OR next_attempt_at <= <datetime>$now))) \
+                 ORDER BY created_at LIMIT $n"
+            ),
+            vars!("c" => campaign, "now" => now, "n" => limit),
+        )
+        .await?)
+}
+
+/// Starts a settlement charge: `from` → `charging` with the attempt counted in the database
+/// (`attempts += 1`), so the count never comes from a stale copy. `None` when another writer
+/// moved the pledge first.
+pub async fn start_charge(db: &Db, id: &str, from: PledgeState) -> AppResult<Option<PledgeRow>> {
+    let to = transition(from, PledgeEvent::StartCharge).map_err(|e| {
+        tracing::info!(pledge = id, error = %e, "pledge transition refused");
+        problem(PledgeProblem::NotNow)
+    })?;
+    let moved: Vec<serde_json::Value> = db
+        .rows_retrying(
+            "UPDATE type::record('pledge', $id) SET state = $to, attempts += 1,
+                next_attempt_at = NONE, updated_at = time::now()
+             WHERE state = $from RETURN VALUE id",
+            vars!("id" => id, "from" => from.as_str(), "to" => to.as_str()),
+        )
+        .await?;
+    if moved.is_empty() {
+        return Ok(None);
+    }
+    get(db, id).await
 }
 
 /// Takes (or renews) the lease `name` for `holder` until `until`. False when another holder's

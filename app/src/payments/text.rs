@@ -24,6 +24,7 @@ pub struct PayText {
     pub refund_all_note: &'static str,
     pub refund_all_confirm: &'static str,
     pub refund_all_started: &'static str,
+    pub refund_failed: &'static str,
     pub refund_all_placeholder: &'static str,
     pub recon_title: &'static str,
     pub recon_intro: &'static str,
@@ -37,7 +38,20 @@ pub struct PayText {
     pub recon_stripe: &'static str,
     pub paid: &'static str,
     pub nav_recon: &'static str,
-    pub mismatches: [&'static str; 4],
+    pub mismatches: [&'static str; 5],
+    pub settle_failures_title: &'static str,
+    pub settle_failure_of: &'static str,
+    pub settle_failure_reason: &'static str,
+    pub settle_failure_next: &'static str,
+    pub settle_failure_stage: &'static str,
+    pub settle_failure_attempts: &'static str,
+    pub strays_title: &'static str,
+    pub strays_intro: &'static str,
+    pub stray_payment: &'static str,
+    pub stray_for: &'static str,
+    pub stray_outcome: &'static str,
+    pub stray_refunded: &'static str,
+    pub stray_flagged: &'static str,
     pub held_now: &'static str,
     pub objecting: &'static str,
     pub objected: &'static str,
@@ -171,6 +185,7 @@ impl PayText {
             Mismatch::Received => 1,
             Mismatch::Refunded => 2,
             Mismatch::Ledger => 3,
+            Mismatch::Unapplied => 4,
         }]
     }
     pub fn problem(&self, p: PledgeProblem) -> &'static str {
@@ -195,7 +210,8 @@ pub static EN: PayText = PayText {
     paid_col: "Paid",
     refund_amount_for: "Refund amount for",
     refund_all: "Refund every backer",
-    refund_all_note: "Refunds every paid pledge in full through Stripe. Each backer is mailed when their refund goes through. This cannot be undone.",
+    refund_all_note: "Refunds every paid pledge in full through Stripe and cancels the pledges not charged yet, so nobody is charged later. Each backer is mailed when their refund goes through. This cannot be undone.",
+    refund_failed: "Refund failed:",
     refund_all_confirm: "I understand: refund everyone in full",
     refund_all_started: "Refunds started:",
     refund_all_placeholder: "all",
@@ -211,7 +227,20 @@ pub static EN: PayText = PayText {
     recon_stripe: "Stripe",
     paid: "paid",
     nav_recon: "Payment checks",
-    mismatches: ["Stripe does not report the payment as succeeded", "Stripe received a different amount", "Stripe refunded a different amount", "The ledger does not match the pledge"],
+    mismatches: ["Stripe does not report the payment as succeeded", "Stripe received a different amount", "Stripe refunded a different amount", "The ledger does not match the pledge", "Stripe kept money that nothing in Cohort records"],
+    settle_failures_title: "Settlement failures",
+    settle_failure_of: "Campaign",
+    settle_failure_reason: "Why it failed",
+    settle_failure_next: "Next attempt",
+    settle_failure_stage: "stage",
+    settle_failure_attempts: "attempts so far",
+    strays_title: "Payments that arrived too late",
+    strays_intro: "Money Stripe took for a pledge or course order that was no longer waiting for it (cancelled, expired or already paid). It is refunded automatically; when Stripe refuses, it is flagged here for you.",
+    stray_payment: "Payment",
+    stray_for: "For",
+    stray_outcome: "Outcome",
+    stray_refunded: "Refunded automatically",
+    stray_flagged: "Needs an admin",
     held_now: "Held now",
     objecting: "objecting",
     objected: "You objected.",
@@ -338,6 +367,12 @@ fn en_problem(p: PledgeProblem) -> &'static str {
         PaymentsUnavailable => {
             "Payments are unavailable right now. Nothing was charged; please try again in a minute."
         }
+        AlreadyPaid => {
+            "Checkout already took this payment, so the pledge is paid and can no longer be cancelled. Ask for a refund instead."
+        }
+        RefundRefused => {
+            "Stripe refused this refund, so nothing was refunded. An admin can see the reason under Payment checks."
+        }
     }
 }
 
@@ -358,7 +393,8 @@ pub static ZH: PayText = PayText {
     paid_col: "已付",
     refund_amount_for: "退款金额：",
     refund_all: "全部退款",
-    refund_all_note: "通过 Stripe 将每笔已付支持全额退回。每位支持者的退款完成后会收到邮件。此操作无法撤销。",
+    refund_all_note: "通过 Stripe 将每笔已付支持全额退回，并取消尚未扣款的支持，之后不会再向任何人扣款。每位支持者的退款完成后会收到邮件。此操作无法撤销。",
+    refund_failed: "退款失败：",
     refund_all_confirm: "我确认：向所有人全额退款",
     refund_all_started: "已发起退款：",
     refund_all_placeholder: "全部",
@@ -374,7 +410,20 @@ pub static ZH: PayText = PayText {
     recon_stripe: "Stripe",
     paid: "已付",
     nav_recon: "支付核对",
-    mismatches: ["Stripe 未显示付款成功", "Stripe 实收金额不同", "Stripe 退款金额不同", "账本与支持记录不符"],
+    mismatches: ["Stripe 未显示付款成功", "Stripe 实收金额不同", "Stripe 退款金额不同", "账本与支持记录不符", "Stripe 留有 Cohort 未记录的款项"],
+    settle_failures_title: "结算失败",
+    settle_failure_of: "项目",
+    settle_failure_reason: "失败原因",
+    settle_failure_next: "下次尝试",
+    settle_failure_stage: "阶段",
+    settle_failure_attempts: "次尝试",
+    strays_title: "迟到的付款",
+    strays_intro: "Stripe 为已不再等待付款的支持或课程订单（已取消、已过期或已付款）收取的款项。系统会自动退款；若 Stripe 拒绝，则在此标记，需要你处理。",
+    stray_payment: "付款",
+    stray_for: "对应",
+    stray_outcome: "结果",
+    stray_refunded: "已自动退款",
+    stray_flagged: "需要管理员处理",
     held_now: "当前托管",
     objecting: "反对",
     objected: "你已提出异议。",
@@ -495,5 +544,7 @@ fn zh_problem(p: PledgeProblem) -> &'static str {
         SurveyLocked => "已有支持者作答，问题不能再修改。",
         AnswerTooLong => "每个回答最多 2000 字。",
         PaymentsUnavailable => "支付服务暂时不可用，未扣任何费用，请稍后重试。",
+        AlreadyPaid => "Checkout 已完成扣款，此支持已付款，不能再取消。如需退款请申请退款。",
+        RefundRefused => "Stripe 拒绝了此次退款，未退任何款项。管理员可在“支付核对”中查看原因。",
     }
 }

@@ -563,7 +563,7 @@ async fn a_settlement_killed_half_way_finishes_with_no_double_charge() {
         .await
         .unwrap();
     // Stripe answers each call after 2 s (having done the work): the pass is killed after
-    // one second, while the first charge is made but not yet recorded.
+    // one second, while the charges (up to 8 at once) are made but not yet recorded.
     sim_control(&app, "latency?ms=2000").await;
     let state = app.state.clone();
     let pass = tokio::spawn(async move { app::payments::settle::pass(&state, HOLDER, end).await });
@@ -577,7 +577,10 @@ async fn a_settlement_killed_half_way_finishes_with_no_double_charge() {
         .rows("SELECT id FROM pledge WHERE state = 'charging'", json!({}))
         .await
         .unwrap();
-    assert_eq!(charging.len(), 1, "the kill left a charge in flight");
+    assert!(
+        (1..=6).contains(&charging.len()),
+        "the kill left charges in flight: {charging:?}"
+    );
     // The restarted instance (same name, so its lease is its own) finishes the job within its
     // next passes (it runs one every 10 s). Under CPU load the killed call can still be
     // finishing inside the simulator during the first pass, which then leaves that pledge for
