@@ -43,6 +43,7 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "disputes",
         include_str!("migrations/0009_disputes.surql"),
     ),
+    (10, "access", include_str!("migrations/0010_access.surql")),
 ];
 
 #[derive(serde::Deserialize)]
