@@ -117,6 +117,7 @@ mod tests {
             lessons: 12,
             issued_at: chrono::Utc.with_ymd_and_hms(2026, 3, 7, 9, 30, 0).unwrap(),
             final_score: None,
+            withdrawn: false,
         }
     }
 

@@ -133,7 +133,6 @@ async fn course(state: &AppState, d: DemoCourse<'_>) -> Result<(), AppError> {
             price: d.price,
             currency: d.currency,
             campaign: campaign.as_deref(),
-            reward_tiers: &[],
         },
     )
     .await?;
@@ -173,6 +172,15 @@ async fn course(state: &AppState, d: DemoCourse<'_>) -> Result<(), AppError> {
                     pass_mark: 70,
                     optional: l.optional,
                     final_assessment: l.final_exam,
+                    // The demo's final exam is stricter than its practice quizzes.
+                    attempt_limit: if l.final_exam {
+                        app::courses::attempts::AttemptLimit {
+                            max: 2,
+                            wait_hours: 48,
+                        }
+                    } else {
+                        app::courses::attempts::AttemptLimit::default()
+                    },
                 },
             )
             .await?;

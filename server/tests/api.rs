@@ -5,6 +5,7 @@
 // rustc's default limit allows when computing their layout.
 #![recursion_limit = "512"]
 
+mod access_api;
 mod campaign_api;
 mod certificate_download;
 mod courses_api;

@@ -53,6 +53,7 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "money_flows",
         include_str!("migrations/0011_money_flows.surql"),
     ),
+    (12, "access", include_str!("migrations/0012_access.surql")),
 ];
 
 #[derive(serde::Deserialize)]

@@ -385,7 +385,11 @@ pub struct CampaignPageData {
     pub other_campaigns: Vec<CampaignCard>,
     /// The viewer owns it (shows the edit and dashboard links).
     pub is_owner: bool,
+    /// A backer by `payments::rules::is_backer`: reads backers-only updates.
     pub viewer_is_backer: bool,
+    /// A pledge that counts but is not (yet) money: an all-or-nothing saved card.
+    #[serde(default)]
+    pub viewer_pledge_pending: bool,
     pub viewer_signed_in: bool,
     /// The creator or an admin: may hide comments.
     pub viewer_can_moderate: bool,

@@ -36,9 +36,13 @@ pub async fn load(slug: &str, source: Option<String>) -> AppResult<CampaignPageD
     if row.state.is_public() && !is_owner {
         state.visits.record(&row.id, &clean_source(source));
     }
-    let viewer_is_backer = match &viewer {
-        Some(v) => store::is_backer(db, &v.id, &row.id).await?,
-        None => false,
+    let (viewer_is_backer, viewer_pledge_pending) = match &viewer {
+        Some(v) => {
+            let backer = store::is_backer(db, &v.id, &row.id, row.mode).await?;
+            let counted = !backer && store::has_counted_pledge(db, &v.id, &row.id).await?;
+            (backer, counted)
+        }
+        None => (false, false),
     };
     let may_read_backer_posts = viewer_is_backer || is_owner || is_admin;
     let updates = talk_store::updates(db, &row.id)
@@ -98,6 +102,7 @@ pub async fn load(slug: &str, source: Option<String>) -> AppResult<CampaignPageD
         other_campaigns,
         is_owner,
         viewer_is_backer,
+        viewer_pledge_pending,
         viewer_signed_in: viewer.is_some(),
         viewer_can_moderate: is_owner || is_admin,
         viewer_is_admin: is_admin,

@@ -144,6 +144,7 @@ fn CampaignView(d: CampaignPageData) -> impl IntoView {
                     <p class="stat"><strong>{left}</strong></p>
                     {next_stretch.map(|g| view! { <p class="stretch-next">{c.next_stretch}" "{g.amount.to_string()}": "{g.title}</p> })}
                     {d.viewer_is_backer.then(|| view! { <p class="badge">{c.you_backed}</p> })}
+                    {d.viewer_pledge_pending.then(|| view! { <p class="muted">{c.pledge_pending}</p> })}
                     {(d.state == CampaignState::Live && !d.is_owner).then(|| view! {
                         <a class="button primary back-this" href=pledge_href.clone()>{t().pay.back_this}</a>
                     })}

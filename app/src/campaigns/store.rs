@@ -663,12 +663,33 @@ pub fn search_text(v: &ValidCampaign, creator_name: &str, creator_handle: &str) 
     .to_lowercase()
 }
 
-pub async fn is_backer(db: &Db, user: &str, campaign: &str) -> AppResult<bool> {
+/// A backer of the campaign by [`crate::payments::rules::is_backer`] (`mode` is the campaign's).
+pub async fn is_backer(
+    db: &Db,
+    user: &str,
+    campaign: &str,
+    mode: super::model::CampaignMode,
+) -> AppResult<bool> {
+    pledged_in(
+        db,
+        user,
+        campaign,
+        &crate::payments::rules::backer_states(mode),
+    )
+    .await
+}
+
+/// The user holds a pledge that counts towards the total (a saved card included).
+pub async fn has_counted_pledge(db: &Db, user: &str, campaign: &str) -> AppResult<bool> {
+    pledged_in(db, user, campaign, &COUNTED_PLEDGES).await
+}
+
+async fn pledged_in(db: &Db, user: &str, campaign: &str, states: &[&str]) -> AppResult<bool> {
     let n: Option<u64> = db
         .row(
             "SELECT VALUE count() FROM pledge WHERE backer = type::record('user', $u) \
-             AND campaign = type::record('campaign', $c) AND state IN $counted GROUP ALL",
-            vars!("u" => user, "c" => campaign, "counted" => COUNTED_PLEDGES),
+             AND campaign = type::record('campaign', $c) AND state IN $states GROUP ALL",
+            vars!("u" => user, "c" => campaign, "states" => states),
         )
         .await?;
     Ok(n.unwrap_or(0) > 0)

@@ -83,7 +83,8 @@ pub async fn post_update(
             let state = state()?;
             let html = crate::backend::markdown::render(&body);
             let id = talk_store::create_update(&state.db, &row.id, &title, &html, audience).await?;
-            let recipients = talk_store::update_recipients(&state.db, &row.id).await?;
+            let recipients =
+                talk_store::update_recipients(&state.db, &row.id, row.mode, audience).await?;
             let lang = request_lang();
             let base = state.settings.public_url.clone();
             let link = format!("{base}/c/{}#updates", row.slug);
@@ -134,7 +135,8 @@ pub async fn list_comments(
                 }
             }
             let list =
-                talk_store::comments(&state.db, &row.id, &row.creator, moderator, limit).await?;
+                talk_store::comments(&state.db, &row.id, row.mode, &row.creator, moderator, limit)
+                    .await?;
             if cacheable {
                 state.comments_cache.put(&row.id, list.clone());
             }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::model::{Audience, CommentView};
+use super::model::{Audience, CampaignMode, CommentView};
 use super::store::COUNTED_PLEDGES;
 use crate::backend::db::Db;
 use crate::error::AppResult;
@@ -45,12 +45,20 @@ pub async fn create_update(
     id.ok_or(crate::error::AppError::Internal)
 }
 
-/// Backers to mail about an update: id, address, and the secret of their unsubscribe link
-/// (created on first use). Those who unsubscribed are left out.
+/// People to mail about an update: id, address, and the secret of their unsubscribe link
+/// (created on first use). A backers-only update goes to backers alone (by
+/// `payments::rules::is_backer`: its text is in the mail); a public one to everyone whose pledge
+/// counts, a saved card included. Those who unsubscribed are left out.
 pub async fn update_recipients(
     db: &Db,
     campaign: &str,
+    mode: CampaignMode,
+    audience: Audience,
 ) -> AppResult<Vec<(String, String, String)>> {
+    let states = match audience {
+        Audience::Backers => crate::payments::rules::backer_states(mode),
+        Audience::Public => COUNTED_PLEDGES.to_vec(),
+    };
     #[derive(Deserialize)]
     struct Row {
         id: String,
@@ -59,8 +67,8 @@ pub async fn update_recipients(
     let backers: Vec<Row> = db
         .rows(
             "SELECT record::id(backer) AS id, backer.email AS email FROM pledge \
-             WHERE campaign = type::record('campaign', $c) AND state IN $counted",
-            vars!("c" => campaign, "counted" => COUNTED_PLEDGES),
+             WHERE campaign = type::record('campaign', $c) AND state IN $states",
+            vars!("c" => campaign, "states" => states),
         )
         .await?;
     let mut out: Vec<(String, String, String)> = Vec::new();
@@ -117,6 +125,7 @@ pub async fn comment_count(db: &Db, campaign: &str) -> AppResult<u64> {
 pub async fn comments(
     db: &Db,
     campaign: &str,
+    mode: CampaignMode,
     creator: &str,
     moderator: bool,
     limit: usize,
@@ -163,8 +172,9 @@ pub async fn comments(
             // One indexed look-up per author (backer, campaign), not a scan of every pledge.
             "LET $camp = type::record('campaign', $c);
              RETURN $authors.filter(|$a| (SELECT VALUE id FROM pledge WHERE backer = type::record('user', $a)
-                AND campaign = $camp AND state IN $counted LIMIT 1) != []);",
-            vars!("c" => campaign, "counted" => COUNTED_PLEDGES, "authors" => authors),
+                AND campaign = $camp AND state IN $states LIMIT 1) != []);",
+            vars!("c" => campaign, "states" => crate::payments::rules::backer_states(mode),
+                "authors" => authors),
         )
         .await?;
     Ok(rows

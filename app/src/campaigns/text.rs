@@ -172,6 +172,8 @@ pub struct CampaignText {
     pub weibo: &'static str,
     pub write_comment: &'static str,
     pub you_backed: &'static str,
+    /// An all-or-nothing pledge with a saved card: not a backer until charged.
+    pub pledge_pending: &'static str,
     categories: [&'static str; 4],
     modes: [&'static str; 3],
     mode_helps: [&'static str; 3],
@@ -401,6 +403,7 @@ pub static EN: CampaignText = CampaignText {
     weibo: "Weibo",
     write_comment: "Write a comment",
     you_backed: "You backed this campaign",
+    pledge_pending: "Your pledge is saved: you become a backer (and backers-only updates open) once your card is charged, if the campaign is funded",
     ended_funded: "This campaign reached its goal. Thank you, backers!",
     ended_failed: "This campaign did not reach its goal. Nobody was charged.",
     ended_cancelled: "This campaign was cancelled.",
@@ -622,6 +625,8 @@ pub static ZH: CampaignText = CampaignText {
     weibo: "微博",
     write_comment: "写评论",
     you_backed: "你已支持此项目",
+    pledge_pending:
+        "你的支持已保存：项目成功筹款并完成扣款后，你才成为支持者（并可阅读仅限支持者的更新）",
     ended_funded: "该项目已达成目标。感谢各位支持者！",
     ended_failed: "该项目未达成目标，没有任何人被扣款。",
     ended_cancelled: "该项目已取消。",

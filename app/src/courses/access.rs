@@ -4,7 +4,7 @@
 
 use chrono::Utc;
 
-use super::model::{Gate, Grant, Standing};
+use super::model::{Certificate, Gate, Grant, Standing};
 use super::rules;
 use super::store::{self, CourseRow, LessonRow};
 use crate::accounts::model::{Role, Viewer};
@@ -25,6 +25,28 @@ pub async fn standing(db: &Db, viewer: Option<&Viewer>, course: &CourseRow) -> A
         return Ok(Standing::Enrolled(Grant::CampaignReward));
     }
     Ok(Standing::Visitor)
+}
+
+/// Whether `user` still holds the course (ignoring roles): its creator, a live enrolment, or a
+/// backer on a tier that grants it. What a certificate rests on.
+pub async fn holds(db: &Db, course: &CourseRow, user: &str) -> AppResult<bool> {
+    Ok(user == course.creator
+        || store::enrolment(db, &course.id, user).await?.is_some()
+        || store::backed_for(db, course, user).await?)
+}
+
+/// A certificate by its public code, marked withdrawn when the access it rested on is gone (a
+/// refunded purchase or pledge, a charge-back, a revoked grant): it is decided when read, so
+/// every way of losing the course withdraws it, and regaining the course restores it.
+pub async fn certificate(db: &Db, code: &str) -> AppResult<Option<Certificate>> {
+    let Some((mut cert, course, user)) = store::certificate(db, code).await? else {
+        return Ok(None);
+    };
+    cert.withdrawn = match store::course(db, &course).await? {
+        Some(course) => !holds(db, &course, &user).await?,
+        None => true,
+    };
+    Ok(Some(cert))
 }
 
 /// A course the viewer may see at all: published ones, and drafts only for their managers

@@ -200,6 +200,15 @@ pub async fn get_course_page(slug: String) -> Result<CoursePage, AppError> {
                 ),
                 None => (Vec::new(), Vec::new(), None, None),
             };
+            // A certificate whose course access is gone is withdrawn: no link to it here.
+            let certificate = certificate.filter(|_| standing != super::model::Standing::Visitor);
+            let reward_tiers = store::reward_tiers(&state.db, &course).await?;
+            let campaign_open = match &course.campaign {
+                Some(id) => crate::campaigns::store::get(&state.db, id)
+                    .await?
+                    .is_some_and(|c| c.state.accepts_pledges()),
+                None => false,
+            };
             let resume = progress
                 .iter()
                 .filter(|p| !p.completed)
@@ -250,6 +259,8 @@ pub async fn get_course_page(slug: String) -> Result<CoursePage, AppError> {
                 pending_order: order.as_ref().is_some_and(|o| o.state == "pending"),
                 refundable_order,
                 refund_days: state.settings.stripe.refund_days(),
+                reward_tiers,
+                campaign_open,
             })
         }
         .await,
@@ -303,6 +314,17 @@ pub async fn get_lesson_page(lesson_id: String) -> Result<LessonPage, AppError> 
                 }
                 content
             });
+            let attempts = match learner {
+                Some(v) if gate == Gate::Open && !lesson.questions.is_empty() => {
+                    let taken = store::attempt_times(&state.db, &lesson.id, &v.id).await?;
+                    Some(super::attempts::standing(
+                        lesson.attempt_limit(),
+                        &taken,
+                        chrono::Utc::now(),
+                    ))
+                }
+                _ => None,
+            };
             Ok(LessonPage {
                 course_id: course.id.clone(),
                 course_slug: course.slug.clone(),
@@ -318,6 +340,7 @@ pub async fn get_lesson_page(lesson_id: String) -> Result<LessonPage, AppError> 
                 course_percent: ssr::now_percent(&lessons, &progress, &best),
                 certificate,
                 final_locked,
+                attempts,
             })
         }
         .await,
@@ -408,7 +431,9 @@ pub async fn add_note(
 
 /// Grades a quiz attempt (recorded either way) with feedback on every question. The final
 /// assessment is refused, and nothing recorded, until every other required lesson is done;
-/// passing it completes its lesson.
+/// passing it completes its lesson. Attempts are limited per quiz (`attempts`): past the limit
+/// the answer is refused and nothing recorded; the final assessment gives the score alone
+/// until its attempt is closed (passed, or the last one there will be).
 #[server(endpoint = "answer_quiz")]
 pub async fn answer_quiz(
     csrf: String,
@@ -424,16 +449,31 @@ pub async fn answer_quiz(
             let state = state()?;
             let (lesson, course) = ssr::learning(&state, &viewer, &lesson_id).await?;
             super::assessment::ensure_open(&state.db, &course, &lesson, &viewer.id).await?;
-            let result = super::rules::grade(&lesson.questions, &answers, lesson.pass_mark)
+            let mut result = super::rules::grade(&lesson.questions, &answers, lesson.pass_mark)
+                .map_err(problem)?;
+            let limit = lesson.attempt_limit();
+            let _one_at_a_time = super::store::attempt_lock(&lesson.id, &viewer.id)
+                .lock()
+                .await;
+            let mut taken = super::store::attempt_times(&state.db, &lesson.id, &viewer.id).await?;
+            let now = chrono::Utc::now();
+            super::attempts::may_attempt(&super::attempts::standing(limit, &taken, now))
                 .map_err(problem)?;
             super::store::record_attempt(
                 &state.db,
                 &lesson,
                 &viewer.id,
-                result.score,
-                result.passed,
+                (result.score, result.passed),
+                taken.len(),
+                now,
             )
             .await?;
+            taken.push(now);
+            let after = super::attempts::standing(limit, &taken, now);
+            if !super::attempts::reveals_answers(lesson.final_assessment, result.passed, &after) {
+                result.feedback.clear();
+            }
+            result.attempts = Some(after);
             if result.passed && lesson.final_assessment {
                 super::store::complete(&state.db, &lesson, &viewer.id).await?;
             }
@@ -567,7 +607,7 @@ pub async fn get_certificate(code: String) -> Result<Certificate, AppError> {
     respond(
         async {
             let state = state()?;
-            super::store::certificate(&state.db, code.trim())
+            super::access::certificate(&state.db, code.trim())
                 .await?
                 .ok_or(AppError::NotFound)
         }

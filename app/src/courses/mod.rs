@@ -4,6 +4,7 @@
 //! everywhere; storage, access and purchases only on the server. See docs/courses.md.
 
 pub mod api;
+pub mod attempts;
 pub mod model;
 pub mod pages;
 pub mod report;

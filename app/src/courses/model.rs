@@ -58,6 +58,12 @@ pub enum CourseProblem {
     FinalNotOptional,
     /// The course has sold: its currency stays (sales, refunds and the ledger use it).
     CurrencyLocked,
+    /// The studio's attempt limit: 1–50 attempts, a wait of 0–720 hours.
+    AttemptLimit,
+    /// The attempts are used; one more opens after the quiz's wait.
+    AttemptWait,
+    /// The attempts are used and the quiz allows no more.
+    NoAttemptLeft,
 }
 
 impl CourseProblem {
@@ -71,7 +77,9 @@ impl CourseProblem {
             CourseProblem::NotReleased
             | CourseProblem::QuizClosed
             | CourseProblem::NotComplete
-            | CourseProblem::FinalLocked => S::CONFLICT,
+            | CourseProblem::FinalLocked
+            | CourseProblem::AttemptWait
+            | CourseProblem::NoAttemptLeft => S::CONFLICT,
             CourseProblem::OwnCourse
             | CourseProblem::NotYourCampaign
             | CourseProblem::NotEligibleToReview => S::FORBIDDEN,
@@ -237,7 +245,12 @@ pub struct QuizResult {
     pub score: u32,
     pub pass_mark: u32,
     pub passed: bool,
+    /// One per question; empty while the final assessment's attempt is not closed (see
+    /// `attempts::reveals_answers`): the score alone is known then.
     pub feedback: Vec<Feedback>,
+    /// The learner's attempts once this one is counted.
+    #[serde(default)]
+    pub attempts: Option<super::attempts::AttemptsView>,
 }
 
 /// A course in the catalogue and on the creator's studio list.
@@ -326,6 +339,13 @@ pub struct CoursePage {
     /// The viewer may write (or edit) a review, and theirs if written.
     pub can_review: bool,
     pub my_review: Option<Review>,
+    /// The linked campaign's reward tiers that include this course (their grant says so);
+    /// empty when none does or no campaign is linked.
+    #[serde(default)]
+    pub reward_tiers: Vec<crate::campaigns::model::TierView>,
+    /// The linked campaign takes pledges now (the tiers link to its pledge page).
+    #[serde(default)]
+    pub campaign_open: bool,
 }
 
 /// A lesson's content: only built for a viewer entitled to it.
@@ -380,6 +400,9 @@ pub struct LessonPage {
     /// still to do. The quiz is left out of `content` while this is set.
     #[serde(default)]
     pub final_locked: Option<Vec<LessonRef>>,
+    /// The learner's attempts at this lesson's quiz (lessons with one, for learners).
+    #[serde(default)]
+    pub attempts: Option<super::attempts::AttemptsView>,
 }
 
 /// A lesson named in a message (the final assessment's "still to do" list).
@@ -408,6 +431,8 @@ pub struct LessonDraft {
     pub optional: bool,
     #[serde(default)]
     pub final_assessment: bool,
+    #[serde(default)]
+    pub attempt_limit: super::attempts::AttemptLimit,
 }
 
 /// The studio's view of a course.
@@ -455,4 +480,8 @@ pub struct Certificate {
     /// The best score of the final assessment when the certificate was issued (courses with one).
     #[serde(default)]
     pub final_score: Option<u32>,
+    /// The course access it rested on is gone (refunded, charged back, revoked): it no longer
+    /// certifies anything, and says so.
+    #[serde(default)]
+    pub withdrawn: bool,
 }

@@ -9,6 +9,7 @@ use super::api::{
     self, AddNote, AnswerQuiz, BookmarkLesson, BuyCourse, CompleteLesson, ModerateReview,
     RefundCourse, ReportReview, ReviewCourse,
 };
+use super::attempts::AttemptsView;
 use super::model::{
     CourseCard, CoursePage, Gate, LessonOutline, LessonPage, LessonRef, MediaKind, QuestionKind,
     QuizQuestion, Standing,
@@ -278,6 +279,7 @@ fn Cta(
                 <p>{c.paywall_lead}</p>
                 {page.campaign_slug.clone().map(|s| view! {
                     <p>{c.reward_of}" "<a href=format!("/c/{s}")>{page.card.campaign_title.clone().unwrap_or_default()}</a></p>
+                    <RewardTiers slug=s tiers=page.reward_tiers.clone() open=page.campaign_open/>
                 })}
                 {match (price, page.signed_in) {
                     (Some(p), true) => view! { <BuyForm course_id=page.card.id.clone() price=p gift=false refund_days=page.refund_days changed/> }.into_any(),
@@ -291,6 +293,37 @@ fn Cta(
             .into_any()
         }
     }
+}
+
+/// The campaign's reward tiers that include the course (their grant says so), each linking to
+/// the pledge page with it chosen while the campaign takes pledges.
+#[component]
+fn RewardTiers(
+    slug: String,
+    tiers: Vec<crate::campaigns::model::TierView>,
+    open: bool,
+) -> impl IntoView {
+    let c = t().course;
+    if tiers.is_empty() {
+        return view! { <p class="muted">{c.no_tier_includes}</p> }.into_any();
+    }
+    view! {
+        <div class="reward-tiers">
+            <p>{c.included_in_tiers}</p>
+            <ul role="list">
+                {tiers.into_iter().map(|tier| {
+                    let href = format!("/c/{slug}/pledge?tier={}", tier.id);
+                    view! {
+                        <li>
+                            <strong>{tier.title}</strong>" · "{tier.min_amount.to_string()}
+                            {open.then(|| view! { " " <a href=href>{c.pledge_for_tier}</a> })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </div>
+    }
+    .into_any()
 }
 
 /// Buying for oneself (with an optional coupon), or as a gift for another account's email.
@@ -434,7 +467,8 @@ fn LessonBody(page: LessonPage, changed: RwSignal<usize>) -> impl IntoView {
                 })}
                 {(!content.quiz.is_empty() && learner).then(|| view! {
                     <Quiz lesson_id=lesson_id.clone() questions=content.quiz.clone() pass_mark=content.pass_mark
-                        best=page.progress.best_score heading=if page.lesson.final_assessment { c.final_badge } else { c.quiz }/>
+                        best=page.progress.best_score heading=if page.lesson.final_assessment { c.final_badge } else { c.quiz }
+                        attempts=page.attempts final_assessment=page.lesson.final_assessment/>
                 })}
                 {learner.then(|| view! { <LearnerTools page=page.clone() changed/> })}
                 {(!learner && page.standing == Standing::Visitor).then(|| view! {
@@ -687,16 +721,34 @@ fn Quiz(
     pass_mark: u32,
     best: Option<u32>,
     heading: &'static str,
+    attempts: Option<AttemptsView>,
+    final_assessment: bool,
 ) -> impl IntoView {
     let c = t().course;
     // No reload after answering: the feedback stays on screen next to each question.
     let answer = ServerAction::<AnswerQuiz>::new();
     let result = Signal::derive(move || answer.value().get().and_then(|r| r.ok()));
     let n = questions.len();
+    let attempts_now = move || result.get().and_then(|(r, _)| r.attempts).or(attempts);
     view! {
         <section aria-labelledby="quiz-h" class="card stack quiz">
             <h2 id="quiz-h">{heading}</h2>
             <p class="muted">{c.pass_mark}": "{pass_mark}"%"{best.map(|b| format!(" · {} {b}%", c.best_score))}</p>
+            {move || attempts_now().map(|a| view! {
+                <p class="muted attempts" role="status">
+                    {if a.limit.wait_hours == 0 {
+                        format!("{} {} · ", a.limit.max, c.no_retry)
+                    } else {
+                        format!("{} {} {} {} · ", a.limit.max, c.attempts_rule, a.limit.wait_hours, c.hours)
+                    }}
+                    {match (a.left, a.next_at) {
+                        (0, Some(at)) => format!("{} {}", c.next_attempt, at.format("%Y-%m-%d %H:%M UTC")),
+                        (0, None) => c.no_attempt_left.to_string(),
+                        (left, _) => format!("{} {left}", c.attempts_left),
+                    }}
+                </p>
+            })}
+            {final_assessment.then(|| view! { <p class="muted">{c.results_when_closed}</p> })}
             <ActionForm action=answer attr:class="stack">
                 <CsrfField/>
                 <input type="hidden" name="lesson_id" value=lesson_id/>
@@ -727,7 +779,11 @@ fn Quiz(
                 <FormError error=error_of(Signal::derive(move || answer.value().get().map(|r| r.map(|_| ()))))/>
                 {move || result.get().map(|(r, cert)| view! {
                     <p class="form-status" role="status">
-                        {format!("{} {}% ({}/{n}) · ", c.your_score, r.score, r.feedback.iter().filter(|f| f.right).count())}
+                        {if r.feedback.is_empty() {
+                            format!("{} {}% · ", c.your_score, r.score)
+                        } else {
+                            format!("{} {}% ({}/{n}) · ", c.your_score, r.score, r.feedback.iter().filter(|f| f.right).count())
+                        }}
                         {if r.passed { c.passed } else { c.not_passed }}
                         {cert.map(|code| view! { " " <a href=format!("/certificates/{code}")>{c.view_certificate}</a> })}
                     </p>
@@ -777,7 +833,8 @@ pub fn CertificatePage() -> impl IntoView {
                 match data.await {
                     Ok(cert) => view! {
                         <Title text=format!("{} · {}", c.certificate, cert.course_title)/>
-                        <article class="page certificate" aria-labelledby="cert-h">
+                        <article class="page certificate" class:withdrawn=cert.withdrawn aria-labelledby="cert-h">
+                            {cert.withdrawn.then(|| view! { <p class="notice" role="status">{c.certificate_withdrawn}</p> })}
                             <p class="eyebrow">{c.certificate_of_completion}</p>
                             <h1 id="cert-h">{cert.learner_name.clone()}</h1>
                             <p class="lead">{c.completed_course}</p>
@@ -786,12 +843,14 @@ pub fn CertificatePage() -> impl IntoView {
                             {cert.final_score.map(|score| view! { <p class="cert-score">{c.final_score}" "<strong>{format!("{score}%")}</strong></p> })}
                             <p class="muted">{c.issued}" "{short_date(cert.issued_at)}</p>
                             <p class="muted cert-code">{c.verify_code}" "<code>{cert.code.clone()}</code></p>
-                            <p class="no-print cert-actions">
-                                <button type="button" class="button" on:click=move |_| print_page()>{c.print}</button>
-                                <a class="button" rel="external"
-                                    href=format!("/certificates/{}/certificate.png?lang={}", cert.code, lang)
-                                    download=format!("cohort-certificate-{}.png", cert.code)>{c.download_certificate}</a>
-                            </p>
+                            {(!cert.withdrawn).then(|| view! {
+                                <p class="no-print cert-actions">
+                                    <button type="button" class="button" on:click=move |_| print_page()>{c.print}</button>
+                                    <a class="button" rel="external"
+                                        href=format!("/certificates/{}/certificate.png?lang={}", cert.code, lang)
+                                        download=format!("cohort-certificate-{}.png", cert.code)>{c.download_certificate}</a>
+                                </p>
+                            })}
                         </article>
                     }.into_any(),
                     Err(_) => view! { <crate::ui::NotFound/> }.into_any(),

@@ -149,12 +149,14 @@ mod ssr {
     ) -> AppResult<Vec<chrono::DateTime<chrono::Utc>>> {
         Ok(db
             .rows(
-                "RETURN array::concat(
-                    (SELECT VALUE granted_at FROM enrolment WHERE course = type::record('course', $c) AND revoked_at = NONE),
-                    IF $camp THEN (SELECT VALUE paid_at FROM pledge WHERE campaign = type::record('campaign', $camp)
-                        AND state = 'paid' AND paid_at != NONE
-                        AND (array::len($tiers) = 0 OR (tier != NONE AND record::id(tier) IN $tiers))) ELSE [] END)",
-                vars!("c" => &course.id, "camp" => &course.campaign, "tiers" => &course.reward_tiers),
+                &format!(
+                    "RETURN array::concat(
+                        (SELECT VALUE granted_at FROM enrolment WHERE course = type::record('course', $c) AND revoked_at = NONE),
+                        IF $camp THEN (SELECT VALUE paid_at FROM pledge WHERE {} AND paid_at != NONE) ELSE [] END)",
+                    super::super::store::REWARD_PLEDGE
+                ),
+                vars!("c" => &course.id, "camp" => &course.campaign,
+                    "states" => course.backer_states(), "grant" => super::super::store::course_grant()),
             )
             .await?)
     }

@@ -205,6 +205,7 @@ pub fn grade(
         pass_mark,
         passed: score >= pass_mark,
         feedback,
+        attempts: None,
     })
 }
 

@@ -37,7 +37,9 @@ pub struct CourseRow {
     pub campaign: Option<String>,
     pub campaign_title: Option<String>,
     pub campaign_slug: Option<String>,
-    pub reward_tiers: Vec<String>,
+    /// The linked campaign's mode: it decides which of its pledges make a backer.
+    #[serde(default)]
+    pub campaign_mode: Option<crate::campaigns::model::CampaignMode>,
     pub sections: Vec<Section>,
     pub lessons: u32,
     pub published_at: Option<DateTime<Utc>>,
@@ -47,7 +49,7 @@ const COURSE_FIELDS: &str = "record::id(id) AS id, record::id(creator) AS creato
     creator.display_name AS creator_name, creator.handle AS creator_handle, slug, title, summary, \
     level, language, tags, state, price, currency, \
     IF campaign THEN record::id(campaign) ELSE NONE END AS campaign, campaign.title AS campaign_title, \
-    campaign.slug AS campaign_slug, reward_tiers, sections, published_at, \
+    campaign.slug AS campaign_slug, campaign.mode AS campaign_mode, sections, published_at, \
     count((SELECT id FROM lesson WHERE course = $parent.id)) AS lessons";
 
 pub async fn course(db: &Db, id: &str) -> AppResult<Option<CourseRow>> {
@@ -150,7 +152,6 @@ pub struct CourseEdit<'a> {
     pub price: Option<i64>,
     pub currency: Currency,
     pub campaign: Option<&'a str>,
-    pub reward_tiers: &'a [String],
 }
 
 /// Saves the course's settings. Once an order was paid (whatever became of it since), the
@@ -169,12 +170,11 @@ pub async fn update(db: &Db, id: &str, e: CourseEdit<'_>) -> AppResult<()> {
                 level = $lvl, language = $lang, tags = $tags,
                 price = IF $price THEN <int>$price ELSE NONE END, currency = $cur,
                 campaign = IF $camp THEN type::record('campaign', $camp) ELSE NONE END,
-                reward_tiers = $tiers, updated_at = time::now();
+                updated_at = time::now();
             COMMIT TRANSACTION;",
             vars!("id" => id, "t" => e.title, "s" => e.slug, "sum" => e.summary,
                 "lvl" => e.level.as_str(), "lang" => e.language, "tags" => e.tags,
-                "price" => e.price, "cur" => e.currency.code(), "camp" => e.campaign,
-                "tiers" => e.reward_tiers),
+                "price" => e.price, "cur" => e.currency.code(), "camp" => e.campaign),
         )
         .await;
     match res {
@@ -229,12 +229,24 @@ pub struct LessonRow {
     pub updated_at: DateTime<Utc>,
     pub optional: bool,
     pub final_assessment: bool,
+    pub max_attempts: u32,
+    pub retry_wait_hours: u32,
+}
+
+impl LessonRow {
+    pub fn attempt_limit(&self) -> super::attempts::AttemptLimit {
+        super::attempts::AttemptLimit {
+            max: self.max_attempts.max(1),
+            wait_hours: self.retry_wait_hours,
+        }
+    }
 }
 
 const LESSON_FIELDS: &str = "record::id(id) AS id, record::id(course) AS course, section, \
     position, title, body, body_html, preview, opens_at, version_note, media, attachments, \
     questions, pass_mark, updated_at, (optional ?? false) AS optional, \
-    (final_assessment ?? false) AS final_assessment";
+    (final_assessment ?? false) AS final_assessment, (max_attempts ?? 3) AS max_attempts, \
+    (retry_wait_hours ?? 24) AS retry_wait_hours";
 
 pub async fn lesson(db: &Db, id: &str) -> AppResult<Option<LessonRow>> {
     Ok(db
@@ -294,6 +306,7 @@ pub struct LessonEdit<'a> {
     pub optional: bool,
     /// The course's final assessment; marking one lesson clears the mark from the others.
     pub final_assessment: bool,
+    pub attempt_limit: super::attempts::AttemptLimit,
 }
 
 /// Saves a lesson. Marking it the final assessment moves the mark from any other lesson of the
@@ -309,12 +322,14 @@ pub async fn update_lesson(db: &Db, id: &str, e: LessonEdit<'_>) -> AppResult<()
          UPDATE $l SET section = $section, title = $t, body = $b,
             body_html = $h, preview = $p, opens_at = IF $o THEN <datetime>$o ELSE NONE END,
             version_note = IF $v THEN $v ELSE NONE END, questions = $q, pass_mark = $pm,
-            optional = $opt, final_assessment = $fin, updated_at = time::now();
+            optional = $opt, final_assessment = $fin, max_attempts = $max,
+            retry_wait_hours = $wait, updated_at = time::now();
          COMMIT TRANSACTION;",
         vars!("id" => id, "section" => e.section, "t" => e.title, "b" => e.body,
             "h" => e.body_html, "p" => e.preview, "o" => e.opens_at, "v" => e.version_note,
             "q" => e.questions, "pm" => e.pass_mark, "opt" => e.optional,
-            "fin" => e.final_assessment),
+            "fin" => e.final_assessment, "max" => e.attempt_limit.max,
+            "wait" => e.attempt_limit.wait_hours),
     )
     .await?;
     Ok(())
@@ -430,20 +445,75 @@ pub async fn enrolment(db: &Db, course: &str, user: &str) -> AppResult<Option<Gr
     Ok(row.map(|r| r.via))
 }
 
-/// True when the user has a paid pledge on the course's campaign in a tier that carries it.
+impl CourseRow {
+    /// The pledge states that make a backer of the linked campaign (none without one).
+    pub fn backer_states(&self) -> Vec<&'static str> {
+        self.campaign_mode
+            .map(crate::payments::rules::backer_states)
+            .unwrap_or_default()
+    }
+}
+
+/// The one condition a pledge meets to open its campaign's course: made by a backer (by
+/// `payments::rules::is_backer`, `$states`) on a tier whose grant is the course. The tier's
+/// grant is the only source: a pledge without a reward, or on a "nothing extra" tier, opens
+/// nothing. Bind `$camp`, `$states` and `$grant` ([`course_grant`]).
+pub const REWARD_PLEDGE: &str = "campaign = type::record('campaign', $camp) AND state IN $states \
+    AND tier != NONE AND tier.grants = $grant";
+
+/// The key a tier stores when it grants the course.
+pub fn course_grant() -> &'static str {
+    crate::campaigns::model::Grant::Course.key()
+}
+
+/// True when the user backs the course's campaign on a tier that grants the course.
 pub async fn backed_for(db: &Db, course: &CourseRow, user: &str) -> AppResult<bool> {
     let Some(campaign) = &course.campaign else {
         return Ok(false);
     };
     let n: Option<u64> = db
         .row(
-            "RETURN count((SELECT id FROM pledge WHERE backer = type::record('user', $u)
-                AND campaign = type::record('campaign', $c) AND state = 'paid'
-                AND (array::len($tiers) = 0 OR (tier != NONE AND record::id(tier) IN $tiers))))",
-            vars!("u" => user, "c" => campaign, "tiers" => &course.reward_tiers),
+            &format!(
+                "RETURN count((SELECT id FROM pledge WHERE backer = type::record('user', $u)
+                    AND {REWARD_PLEDGE}))"
+            ),
+            vars!("u" => user, "camp" => campaign, "states" => course.backer_states(),
+                "grant" => course_grant()),
         )
         .await?;
     Ok(n.unwrap_or(0) > 0)
+}
+
+/// The tiers of the course's campaign that include the course, in the campaign's order.
+pub async fn reward_tiers(
+    db: &Db,
+    course: &CourseRow,
+) -> AppResult<Vec<crate::campaigns::model::TierView>> {
+    let Some(campaign) = &course.campaign else {
+        return Ok(Vec::new());
+    };
+    Ok(crate::campaigns::store::tiers(db, campaign)
+        .await?
+        .into_iter()
+        .filter(|t| t.grants == crate::campaigns::model::Grant::Course)
+        .collect())
+}
+
+/// Published courses linked to a campaign: (title, slug), for its pledge page.
+pub async fn published_for_campaign(db: &Db, campaign: &str) -> AppResult<Vec<(String, String)>> {
+    #[derive(Deserialize)]
+    struct Row {
+        title: String,
+        slug: String,
+    }
+    let rows: Vec<Row> = db
+        .rows(
+            "SELECT title, slug, published_at FROM course WHERE campaign = type::record('campaign', $c)
+                AND state = 'published' ORDER BY published_at",
+            vars!("c" => campaign),
+        )
+        .await?;
+    Ok(rows.into_iter().map(|r| (r.title, r.slug)).collect())
 }
 
 /// Grants (or re-grants) a course. An existing live enrolment keeps its original grant.
@@ -477,15 +547,16 @@ pub async fn revoke(db: &Db, course: &str, user: &str, source: &str) -> AppResul
     Ok(())
 }
 
-/// Learners of a course other than its backers (who are counted from pledges).
+/// Learners of a course: enrolments, and backers on a tier that grants it.
 pub async fn enrolled_count(db: &Db, course: &CourseRow) -> AppResult<u64> {
     let n: Option<u64> = db
         .row(
-            "RETURN count((SELECT id FROM enrolment WHERE course = type::record('course', $c) AND revoked_at = NONE))
-                + IF $camp THEN count((SELECT id FROM pledge WHERE campaign = type::record('campaign', $camp)
-                    AND state = 'paid' AND (array::len($tiers) = 0 OR (tier != NONE AND record::id(tier) IN $tiers))))
-                  ELSE 0 END",
-            vars!("c" => &course.id, "camp" => &course.campaign, "tiers" => &course.reward_tiers),
+            &format!(
+                "RETURN count((SELECT id FROM enrolment WHERE course = type::record('course', $c) AND revoked_at = NONE))
+                    + IF $camp THEN count((SELECT id FROM pledge WHERE {REWARD_PLEDGE})) ELSE 0 END"
+            ),
+            vars!("c" => &course.id, "camp" => &course.campaign, "states" => course.backer_states(),
+                "grant" => course_grant()),
         )
         .await?;
     Ok(n.unwrap_or(0))
@@ -601,20 +672,60 @@ pub async fn add_note(
     Ok(())
 }
 
+/// Striped locks so one learner's attempts at one quiz are decided one after another on this
+/// instance: two answers sent at once cannot both take the last attempt. Across instances,
+/// [`record_attempt`] refuses a write when another attempt landed since the decision.
+pub fn attempt_lock(lesson: &str, user: &str) -> &'static tokio::sync::Mutex<()> {
+    use std::hash::{Hash, Hasher};
+    static LOCKS: std::sync::LazyLock<Vec<tokio::sync::Mutex<()>>> =
+        std::sync::LazyLock::new(|| (0..64).map(|_| tokio::sync::Mutex::new(())).collect());
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (lesson, user).hash(&mut h);
+    &LOCKS[(h.finish() % 64) as usize]
+}
+
+/// Records an attempt made at `at`, as the `before`-th one: if the learner's attempts are no
+/// longer `before` (another landed meanwhile), nothing is written and the answer is refused.
 pub async fn record_attempt(
     db: &Db,
     lesson: &LessonRow,
     user: &str,
-    score: u32,
-    passed: bool,
+    (score, passed): (u32, bool),
+    before: usize,
+    at: DateTime<Utc>,
 ) -> AppResult<()> {
-    db.run(
-        "CREATE attempt SET course = type::record('course', $c), lesson = type::record('lesson', $l),
-            user = type::record('user', $u), score = $s, passed = $p",
-        vars!("c" => &lesson.course, "l" => &lesson.id, "u" => user, "s" => score, "p" => passed),
-    )
-    .await?;
-    Ok(())
+    let res = db
+        .run(
+            "BEGIN TRANSACTION;
+             LET $lesson = type::record('lesson', $l); LET $user = type::record('user', $u);
+             IF count((SELECT id FROM attempt WHERE user = $user AND lesson = $lesson)) != $before {
+                THROW 'attempt:raced';
+             };
+             CREATE attempt SET course = type::record('course', $c), lesson = $lesson,
+                user = $user, score = $s, passed = $p, at = <datetime>$at;
+             COMMIT TRANSACTION;",
+            vars!("c" => &lesson.course, "l" => &lesson.id, "u" => user, "s" => score,
+                "p" => passed, "before" => before, "at" => at),
+        )
+        .await;
+    match res {
+        Ok(()) => Ok(()),
+        Err(e) if e.to_string().contains("attempt:raced") || e.is_conflict() => {
+            Err(AppError::Conflict)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// When the learner made each attempt at a lesson's quiz.
+pub async fn attempt_times(db: &Db, lesson: &str, user: &str) -> AppResult<Vec<DateTime<Utc>>> {
+    Ok(db
+        .rows(
+            "SELECT VALUE at FROM attempt WHERE user = type::record('user', $u)
+                AND lesson = type::record('lesson', $l)",
+            vars!("u" => user, "l" => lesson),
+        )
+        .await?)
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -698,14 +809,28 @@ pub async fn certificate_of(db: &Db, course: &str, user: &str) -> AppResult<Opti
         .await?)
 }
 
-pub async fn certificate(db: &Db, code: &str) -> AppResult<Option<super::model::Certificate>> {
-    Ok(db
+/// A certificate by its code, with the course and the learner it was issued to (whose access
+/// decides whether it still stands: `access::certificate`).
+pub async fn certificate(
+    db: &Db,
+    code: &str,
+) -> AppResult<Option<(super::model::Certificate, String, String)>> {
+    #[derive(Deserialize)]
+    struct Row {
+        course: String,
+        user: String,
+        #[serde(flatten)]
+        cert: super::model::Certificate,
+    }
+    let row: Option<Row> = db
         .row(
             "SELECT code, learner_name, course_title, course.slug AS course_slug, creator_name,
-                lessons, issued_at, final_score FROM certificate WHERE code = $code LIMIT 1",
+                lessons, issued_at, final_score, record::id(course) AS course,
+                record::id(user) AS user FROM certificate WHERE code = $code LIMIT 1",
             vars!("code" => code),
         )
-        .await?)
+        .await?;
+    Ok(row.map(|r| (r.cert, r.course, r.user)))
 }
 
 /// Visible reviews of a course, newest first, and the stars of all of them.

@@ -355,6 +355,11 @@ fn LessonStudio(d: CourseDraft, l: LessonDraft) -> impl IntoView {
                     <textarea id="l-quiz" name="quiz" rows="8" aria-describedby="l-quiz-hint">{quiz_text(&l.questions)}</textarea>
                     <p class="hint" id="l-quiz-hint">{c.quiz_hint}</p></div>
                 <div class="field"><label for="l-pass">{c.pass_mark_label}</label><input id="l-pass" type="number" name="pass_mark" min="0" max="100" value=l.pass_mark.to_string()/></div>
+                <div class="field"><label for="l-attempts">{c.max_attempts_label}</label>
+                    <input id="l-attempts" type="number" name="max_attempts" min="1" max="50" value=l.attempt_limit.max.to_string() aria-describedby="l-attempts-hint"/></div>
+                <div class="field"><label for="l-wait">{c.retry_wait_label}</label>
+                    <input id="l-wait" type="number" name="retry_wait_hours" min="0" max="720" value=l.attempt_limit.wait_hours.to_string() aria-describedby="l-attempts-hint"/>
+                    <p class="hint" id="l-attempts-hint">{c.attempts_hint}</p></div>
                 <div class="field">
                     <label class="check"><input type="checkbox" name="optional" checked=l.optional aria-describedby="l-optional-hint"/>" "{c.optional_label}</label>
                     <p class="hint" id="l-optional-hint">{c.optional_hint}</p>

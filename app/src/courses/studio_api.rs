@@ -113,6 +113,7 @@ pub async fn get_course_draft(course_id: String) -> Result<CourseDraft, AppError
                 lessons: lessons
                     .into_iter()
                     .map(|l| LessonDraft {
+                        attempt_limit: l.attempt_limit(),
                         id: l.id,
                         section: l.section,
                         position: l.position,
@@ -207,7 +208,6 @@ pub async fn save_course(
                     price,
                     currency,
                     campaign: campaign.as_deref(),
-                    reward_tiers: &[],
                 },
             )
             .await
@@ -272,7 +272,8 @@ pub async fn add_lesson(
 /// Saves a lesson: text (Markdown, rendered and sanitised here), preview flag, release date,
 /// version note, quiz (in the studio's quiz text format, see `rules::parse_quiz`), whether it is
 /// optional, and whether it is the course's final assessment (which needs quiz questions, is
-/// never optional, and moves the mark from any other lesson).
+/// never optional, and moves the mark from any other lesson), and the quiz's attempt limit
+/// (attempts in a row, then the wait in hours for each further one; empty keeps the defaults).
 #[server(endpoint = "save_lesson")]
 pub async fn save_lesson(
     csrf: String,
@@ -287,6 +288,8 @@ pub async fn save_lesson(
     pass_mark: u32,
     optional: Option<String>,
     final_assessment: Option<String>,
+    max_attempts: Option<String>,
+    retry_wait_hours: Option<String>,
 ) -> Result<(), AppError> {
     use super::model::CourseProblem;
     use super::store::{self, problem, LessonEdit};
@@ -308,6 +311,11 @@ pub async fn save_lesson(
             let body = rules::body(&body).map_err(problem)?;
             let opens_at = ssr::opens_at(&opens_at).map_err(problem)?;
             let questions = rules::parse_quiz(&quiz).map_err(problem)?;
+            let attempt_limit = super::attempts::AttemptLimit::parse(
+                max_attempts.as_deref().unwrap_or_default(),
+                retry_wait_hours.as_deref().unwrap_or_default(),
+            )
+            .map_err(problem)?;
             let optional = optional.as_deref() == Some("on");
             let final_assessment = final_assessment.as_deref() == Some("on");
             if final_assessment && questions.is_empty() {
@@ -336,6 +344,7 @@ pub async fn save_lesson(
                     pass_mark: pass_mark.min(100),
                     optional,
                     final_assessment,
+                    attempt_limit,
                 },
             )
             .await

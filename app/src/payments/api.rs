@@ -235,6 +235,7 @@ pub async fn load_pledge_form(slug: String) -> Result<PledgeForm, AppError> {
                 None => None,
             };
             Ok(PledgeForm {
+                courses: crate::courses::store::published_for_campaign(&state.db, &row.id).await?,
                 tiers: crate::campaigns::store::tiers(&state.db, &row.id).await?,
                 own: viewer.as_ref().is_some_and(|v| v.id == row.creator),
                 signed_in: viewer.is_some(),

@@ -139,4 +139,8 @@ pub struct PledgeForm {
     pub tiers: Vec<crate::campaigns::model::TierView>,
     /// The viewer's open pledge here, if any (the page then offers a change).
     pub current: Option<PledgeView>,
+    /// Published courses of this campaign, (title, slug): each tier says whether it opens them
+    /// (its grant), and a pledge without a reward opens none.
+    #[serde(default)]
+    pub courses: Vec<(String, String)>,
 }

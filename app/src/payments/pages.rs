@@ -8,11 +8,35 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use super::api::{self, CancelPledge, RefundPledge, StartPledge, UpdateCard};
 use super::model::{CampaignLedger, LedgerRow, PledgeForm, PledgeView};
 use super::rules::PledgeState;
+use crate::campaigns::model::Grant;
 use crate::campaigns::widgets::short_date;
 use crate::error::AppError;
 use crate::i18n::t;
 use crate::money::{Currency, Money};
 use crate::ui::{error_of, CsrfField, FormError, SubmitButton};
+
+/// Under a reward choice: exactly which of the campaign's courses it opens (by the tier's
+/// grant), or that it opens none. Nothing when the campaign has no published course.
+#[component]
+fn CourseAccess(courses: Vec<(String, String)>, grants: Grant) -> impl IntoView {
+    let p = t().pay;
+    (!courses.is_empty()).then(|| {
+        if grants == Grant::Course {
+            view! {
+                <span class="tier-access includes">
+                    " · "{p.includes_course}" "
+                    {courses.into_iter().enumerate().map(|(i, (title, slug))| view! {
+                        {(i > 0).then_some(", ")}
+                        <a href=format!("/courses/{slug}")>{format!("“{title}”")}</a>
+                    }).collect_view()}
+                </span>
+            }
+            .into_any()
+        } else {
+            view! { <span class="tier-access muted">" · "{p.no_course_access}</span> }.into_any()
+        }
+    })
+}
 
 /// Sends the browser to `url` (Stripe Checkout lives outside the app's routes).
 fn go_to(url: &str) {
@@ -95,14 +119,10 @@ fn PledgeFormView(f: PledgeForm) -> impl IntoView {
             go_to(&url);
         }
     });
-    let note = match (
-        f.charge_later,
-        f.tiers
-            .iter()
-            .any(|t| t.grants != crate::campaigns::model::Grant::Nothing),
-    ) {
-        (true, _) => format!("{} {}.", p.charge_later, short_date(f.ends_at)),
-        (false, _) => p.charge_now.to_string(),
+    let note = if f.charge_later {
+        format!("{} {}.", p.charge_later, short_date(f.ends_at))
+    } else {
+        p.charge_now.to_string()
     };
     let body = if f.own {
         view! { <p class="notice">{p.own_campaign}</p> }.into_any()
@@ -131,6 +151,7 @@ fn PledgeFormView(f: PledgeForm) -> impl IntoView {
     } else {
         let changing = f.current.is_some();
         let tiers = f.tiers.clone();
+        let courses = f.courses.clone();
         let min_of = min_of.clone();
         view! {
             <ActionForm action=action attr:class="stack pledge-form">
@@ -144,13 +165,16 @@ fn PledgeFormView(f: PledgeForm) -> impl IntoView {
                             checked=chosen.get_untracked().is_empty()
                             prop:checked=move || chosen.get().is_empty()
                             on:change=move |_| { chosen.set(String::new()); amount.set(major(min_of(""))); }/>
-                        <span>{p.no_reward}</span>
+                        <span>{p.no_reward}
+                            <CourseAccess courses=courses.clone() grants=Grant::Nothing/>
+                        </span>
                     </label>
                     {tiers.into_iter().map(|tier| {
                         let id = tier.id.clone();
                         let id2 = tier.id.clone();
                         let min = tier.min_amount;
                         let sold_out = tier.sold_out();
+                        let grants = tier.grants;
                         view! {
                             <label class="tier-option" class:disabled=sold_out>
                                 <input type="radio" name="tier_id" value=tier.id.clone() disabled=sold_out
@@ -163,6 +187,7 @@ fn PledgeFormView(f: PledgeForm) -> impl IntoView {
                                         (false, Some(n)) => view! { " · "<span class="muted">{n}" "{t().campaign.left}</span> }.into_any(),
                                         (false, None) => ().into_any(),
                                     }}
+                                    <CourseAccess courses=courses.clone() grants/>
                                 </span>
                             </label>
                         }

@@ -19,6 +19,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::campaigns::model::CampaignMode;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PledgeState {
@@ -70,7 +72,22 @@ pub struct PledgeTransitionError {
 }
 
 impl PledgeState {
-    /// States that count towards the campaign's total and make someone a backer.
+    pub const ALL: [PledgeState; 11] = [
+        PledgeState::PendingCheckout,
+        PledgeState::Authorized,
+        PledgeState::Charging,
+        PledgeState::Paid,
+        PledgeState::Retrying,
+        PledgeState::Dropped,
+        PledgeState::Refunded,
+        PledgeState::Cancelled,
+        PledgeState::Expired,
+        PledgeState::Disputed,
+        PledgeState::ChargedBack,
+    ];
+
+    /// States that count towards the campaign's total (a saved card included). Who counts as a
+    /// *backer* is narrower: see [`is_backer`]. towards the campaign's total and make someone a backer.
     pub const COUNTED: [PledgeState; 4] = [
         PledgeState::Authorized,
         PledgeState::Charging,
@@ -170,6 +187,33 @@ impl PledgeFilter {
     }
 }
 
+/// Who counts as a backer: the one definition behind backers-only updates (and their mails),
+/// the "backer" badge on comments, course entitlements and so reviews (docs/payments.md, "Who
+/// counts as a backer"). A backer is someone whose money the campaign holds now:
+///
+/// - all-or-nothing: only once the card was charged (`paid`). A saved card (`authorized`), a
+///   charge under way or being retried is a promise, not money: it counts towards the total
+///   but opens nothing;
+/// - flexible and milestone: charged at checkout, so `paid` as well (milestone money waits in
+///   escrow, but it was paid).
+///
+/// A refunded, disputed or charged-back pledge is no longer backing anything.
+pub fn is_backer(mode: CampaignMode, state: PledgeState) -> bool {
+    match mode {
+        CampaignMode::AllOrNothing => state == PledgeState::Paid,
+        CampaignMode::Flexible | CampaignMode::Milestone => state == PledgeState::Paid,
+    }
+}
+
+/// The states [`is_backer`] accepts for `mode`, as stored, for queries to bind.
+pub fn backer_states(mode: CampaignMode) -> Vec<&'static str> {
+    PledgeState::ALL
+        .into_iter()
+        .filter(|s| is_backer(mode, *s))
+        .map(PledgeState::as_str)
+        .collect()
+}
+
 pub fn transition(
     from: PledgeState,
     event: PledgeEvent,
@@ -214,19 +258,33 @@ mod tests {
         assert_eq!(PledgeFilter::parse("<script>"), PledgeFilter::All);
     }
 
-    const ALL: [PledgeState; 11] = [
-        S::PendingCheckout,
-        S::Authorized,
-        S::Charging,
-        S::Paid,
-        S::Retrying,
-        S::Dropped,
-        S::Refunded,
-        S::Cancelled,
-        S::Expired,
-        S::Disputed,
-        S::ChargedBack,
-    ];
+    const ALL: [PledgeState; 11] = PledgeState::ALL;
+
+    #[test]
+    fn a_saved_card_counts_towards_the_total_but_does_not_make_a_backer() {
+        assert!(S::Authorized.is_counted());
+        assert!(!is_backer(CampaignMode::AllOrNothing, S::Authorized));
+        for s in [S::Charging, S::Retrying, S::PendingCheckout] {
+            assert!(!is_backer(CampaignMode::AllOrNothing, s), "{s:?}");
+        }
+        assert!(is_backer(CampaignMode::AllOrNothing, S::Paid));
+    }
+
+    #[test]
+    fn in_every_mode_only_money_held_makes_a_backer() {
+        for mode in CampaignMode::ALL {
+            assert_eq!(backer_states(mode), ["paid"], "{mode:?}");
+            for s in [
+                S::Refunded,
+                S::Disputed,
+                S::ChargedBack,
+                S::Cancelled,
+                S::Dropped,
+            ] {
+                assert!(!is_backer(mode, s), "{mode:?} {s:?}");
+            }
+        }
+    }
 
     #[test]
     fn all_or_nothing_happy_path() {

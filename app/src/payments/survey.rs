@@ -69,7 +69,7 @@ pub mod ssr {
     use crate::accounts::model::{Role, Viewer};
     use crate::backend::db::Db;
     use crate::error::AppResult;
-    use crate::payments::rules::PledgeState;
+    use crate::payments::rules::is_backer;
     use crate::payments::store::{self, CampaignTerms};
     use crate::vars;
 
@@ -94,11 +94,14 @@ pub mod ssr {
         Ok(n.unwrap_or(0))
     }
 
-    /// Whether `viewer` paid for a pledge of this campaign (and so is asked).
+    /// Whether `viewer` backs this campaign (`rules::is_backer`), and so is asked.
     pub async fn paid_backer(db: &Db, viewer: &str, campaign: &str) -> AppResult<bool> {
+        let Some(terms) = store::terms(db, campaign).await? else {
+            return Ok(false);
+        };
         Ok(store::open_of(db, viewer, campaign)
             .await?
-            .is_some_and(|p| p.state == PledgeState::Paid))
+            .is_some_and(|p| is_backer(terms.mode, p.state)))
     }
 
     pub fn manages(terms: &CampaignTerms, viewer: &Viewer) -> bool {

@@ -18,7 +18,9 @@ pub async fn certificate_png(
     if !plausible_code(&code) {
         return StatusCode::NOT_FOUND.into_response();
     }
-    let cert = match app::courses::store::certificate(&state.db, &code).await {
+    let cert = match app::courses::access::certificate(&state.db, &code).await {
+        // A withdrawn certificate is not handed out as a document any more.
+        Ok(Some(cert)) if cert.withdrawn => return StatusCode::GONE.into_response(),
         Ok(Some(cert)) => cert,
         Ok(None) => return StatusCode::NOT_FOUND.into_response(),
         Err(e) => {
@@ -40,8 +42,9 @@ pub async fn certificate_png(
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"cohort-certificate-{code}.png\""),
             ),
-            // A certificate never changes once issued; the language is part of the URL.
-            (header::CACHE_CONTROL, "public, max-age=86400".into()),
+            // Its text never changes once issued (the language is part of the URL), but it can
+            // be withdrawn: caches keep it for minutes, not a day.
+            (header::CACHE_CONTROL, "public, max-age=300".into()),
         ],
     )
 }

@@ -110,14 +110,15 @@ pub async fn live_campaign_from(app: &TestApp, handle: &str, draft: Value) -> (T
     (c, id)
 }
 
-/// Makes `user` a backer the way settlement will (the payments issue owns the real flow).
+/// Makes `user` a backer the way settlement will: charged, `paid` (a saved card is not a
+/// backer yet: `payments::rules::is_backer`; the payments tests own the real flow).
 async fn back(app: &TestApp, campaign: &str, handle: &str, amount: i64) {
     app.state
         .db
         .run(
             "LET $u = (SELECT VALUE id FROM user WHERE handle = $h)[0];
              CREATE pledge SET campaign = type::record('campaign', $c), backer = $u, amount = $a,
-                currency = 'USD', state = 'authorized';
+                currency = 'USD', state = 'paid', paid = $a, paid_at = time::now();
              UPDATE type::record('campaign', $c) SET pledged += $a, backers += 1;",
             json!({ "c": campaign, "h": handle, "a": amount }),
         )

@@ -46,8 +46,17 @@ pub(crate) struct Course {
 /// preview, a paid one with audio and a quiz, and one that opens next week. Also sold for $20.
 pub(crate) async fn course_of_campaign(app: &TestApp, creator_handle: &str) -> (TestApp, Course) {
     let slug = format!("{creator_handle}-camp").replace('_', "-");
-    let (creator, campaign) =
-        live_campaign_from(app, creator_handle, draft(&slug, "flexible", "50")).await;
+    course_of_campaign_from(app, creator_handle, draft(&slug, "flexible", "50")).await
+}
+
+/// Like `course_of_campaign`, from a whole campaign draft (another mode, other tiers).
+pub(crate) async fn course_of_campaign_from(
+    app: &TestApp,
+    creator_handle: &str,
+    campaign_draft: Value,
+) -> (TestApp, Course) {
+    let slug = campaign_draft["slug"].as_str().unwrap().to_string();
+    let (creator, campaign) = live_campaign_from(app, creator_handle, campaign_draft).await;
     let id: String = ok_json(&creator, "create_course", &[("title", "SQL for Testers")])
         .await
         .as_str()

@@ -64,6 +64,7 @@ async fn published_course(app: &TestApp, handle: &str) -> Course {
         pass_mark: 70,
         optional: false,
         final_assessment: false,
+        attempt_limit: Default::default(),
     };
     store::update_lesson(db, &preview, edit).await.unwrap();
     store::set_state(db, &id, CourseState::Published)
